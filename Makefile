@@ -1,0 +1,46 @@
+# Zorgverlenersportaal — `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+PORTAL := $(VENV)/bin/portal
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_PATIENTS ?= 2000
+export PORTAL_ENV ?= development
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps migrate demo run test test-fast bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the portal with its test tools
+
+system-deps: ## Install the Debian packages the tests use (softhsm2, chromium, node) when root
+	@bash scripts/install-system-deps.sh
+
+migrate: install ## Bring the database (DATABASE_URL, default SQLite in instance/) to the latest migration
+	$(PORTAL) db upgrade
+
+demo: migrate ## Generate the demo EPDs and demo accounts for every demo tenant
+	@bash scripts/load-demo.sh $(PORTAL) $(DEMO_PATIENTS)
+
+run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.localhost:8000
+	@echo "Open http://zgt.localhost:$(PORT) and http://mst.localhost:$(PORT)"
+	$(PORTAL) run --host $(HOST) --port $(PORT)
+
+test: install system-deps ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
+	PORTAL_ENV=testing $(PY) -m pytest
+
+test-fast: install ## Run the suite without installing system packages
+	PORTAL_ENV=testing $(PY) -m pytest -x -q
+
+clean: ## Remove the virtualenv and the instance folder (local database, demo EPDs)
+	rm -rf $(VENV) instance

@@ -1,0 +1,1 @@
+"""Provider accounts, as registered through ZorgNetOost."""

@@ -1,0 +1,93 @@
+"""``create_app(tenant, platform)``: one Flask app per hospital.
+
+Each app has its own secret key, session cookie name, Jinja environment and loader
+(tenant templates first), connector and settings, so nothing of one tenant is reachable
+through another's host. Feature modules are registered from ``BLUEPRINTS``.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import Flask
+from flask_wtf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from .core.navigation import navigation_for
+from .epd.registry import build_connector
+from .settings import SettingsError
+from .tenants import TenantConfig
+
+if TYPE_CHECKING:
+    from .platform import Platform
+
+PACKAGE_DIR = Path(__file__).parent
+
+#: Feature blueprints as "module:attribute"; each module owns its routes and templates.
+BLUEPRINTS = [
+    "portal.core.views:bp",
+]
+
+
+def _secret_key(tenant: TenantConfig, platform: "Platform") -> str:
+    if tenant.secret_key_env and os.environ.get(tenant.secret_key_env):
+        return os.environ[tenant.secret_key_env]
+    if platform.settings.production:
+        raise SettingsError(
+            f"tenant '{tenant.id}': set secret_key_env in tenant.yaml and that environment variable "
+            "(a random value of at least 32 characters)")
+    # Development and tests: a random key per tenant, kept in the instance folder so that
+    # sessions survive a restart of the development server.
+    path = platform.settings.instance_dir / "secrets" / f"{tenant.id}.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
+    """Build the Flask app serving ``tenant``; raises on any configuration problem."""
+    app = Flask("portal", root_path=str(PACKAGE_DIR), instance_path=str(platform.settings.instance_dir))
+    production = platform.settings.production
+    app.config.update(
+        SECRET_KEY=_secret_key(tenant, platform),
+        SESSION_COOKIE_NAME=f"portal_{tenant.id}",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=256 * 1024,
+        TESTING=platform.settings.environment == "testing",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (server-side) session
+        TEMPLATES_AUTO_RELOAD=platform.settings.environment == "development",
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.extensions["portal.tenant"] = tenant
+    app.extensions["portal.platform"] = platform
+    app.extensions["portal.connector"] = build_connector(tenant, platform.settings)
+    # The tenant's own folder overrides any template; Flask then falls back to the
+    # blueprints' template folders.
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(Path(tenant.folder) / "templates")),
+        FileSystemLoader(str(PACKAGE_DIR / "templates")),
+    ])
+    platform.database.init_app(app)
+    CSRFProtect(app)
+    for spec in BLUEPRINTS:
+        module_name, attribute = spec.split(":")
+        blueprint = getattr(importlib.import_module(module_name), attribute)
+        app.register_blueprint(blueprint)
+        init = getattr(blueprint, "init_portal_app", None)
+        if init is not None:
+            init(app)
+
+    @app.context_processor
+    def _layout_context() -> dict:
+        return {"tenant": tenant, "navigation": navigation_for(app, tenant)}
+
+    return app

@@ -1,0 +1,1 @@
+"""The shared layout: navigation, home page, help page, theme assets."""

@@ -1,0 +1,80 @@
+"""The manual's navigation bar, as data.
+
+Every screen module registers its views under the endpoint named here; an item whose
+endpoint does not exist yet, or whose menu the tenant has not enabled, is shown disabled
+(never a dead link) or, for a disabled tenant menu, not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    children: tuple["NavItem", ...] = field(default=())
+    menu: str | None = None  # tenant menu key (schema.MENU_ITEMS); None = always present
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A NavItem resolved for one app: whether its endpoint exists."""
+
+    label: str
+    endpoint: str
+    available: bool
+    children: tuple["NavEntry", ...] = ()
+
+
+def _items(*pairs: tuple[str, str]) -> tuple[NavItem, ...]:
+    return tuple(NavItem(label, endpoint) for label, endpoint in pairs)
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Home", "core.home"),
+    NavItem("Patiënt zoeken", "search.search", menu="patient_search", children=_items(
+        ("Patiënt zoeken", "search.search"),
+        ("Klinische patiënten", "search.admitted_patients"),
+        ("SEH overzicht", "search.emergency_department"),
+        ("Recente", "search.recent_patients"),
+    )),
+    NavItem("Patiëntinformatie", "patient.info", menu="patient_info"),
+    NavItem("Zorgmomenten", "care_events.index", menu="care_events", children=_items(
+        ("Afspraken", "care_events.appointments"),
+        ("Operatieoverzicht", "care_events.operations"),
+        ("Opnameoverzicht", "care_events.admissions"),
+        ("SEH-registraties", "care_events.emergency_department"),
+        ("Verwijzingen", "care_events.referrals"),
+    )),
+    NavItem("Dossier", "record.index", menu="record"),
+    NavItem("Uitslagen", "results.index", menu="results", children=_items(
+        ("Recente uitslagen", "results.recent"),
+        ("Labuitslagen", "results.lab"),
+        ("Metingen", "results.measurements"),
+        ("Microbiologie", "results.microbiology"),
+        ("Pathologie", "results.pathology"),
+        ("Radiologie en Nucleaire onderzoeken", "results.imaging"),
+    )),
+    NavItem("Aanvragen", "orders.index", menu="orders"),
+)
+
+
+def _resolve(item: NavItem, app: Flask) -> NavEntry:
+    return NavEntry(
+        label=item.label,
+        endpoint=item.endpoint,
+        available=item.endpoint in app.view_functions,
+        children=tuple(_resolve(child, app) for child in item.children),
+    )
+
+
+def navigation_for(app: Flask, tenant) -> tuple[NavEntry, ...]:
+    """The navigation bar for ``app``: tenant-disabled menus left out, unbuilt screens disabled."""
+    cache = app.extensions.setdefault("portal.navigation", {})
+    if "bar" not in cache:
+        cache["bar"] = tuple(_resolve(item, app) for item in NAVIGATION
+                             if item.menu is None or tenant.menu_enabled(item.menu))
+    return cache["bar"]

@@ -1,0 +1,47 @@
+"""The platform: every tenant's app behind one host dispatcher, one shared database.
+
+``create_platform()`` is what gunicorn (``portal.wsgi:application``) and the CLI build.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from .db import Database
+from .dispatch import HostDispatcher
+from .epd.registry import available_connectors
+from .settings import Settings
+from .tenants import TenantConfig, load_tenants
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    database: Database
+    tenants: dict[str, TenantConfig]
+    apps: dict[str, Flask] = field(default_factory=dict)
+
+    def app_for(self, tenant_id: str) -> Flask:
+        return self.apps[tenant_id]
+
+    @property
+    def dispatcher(self) -> HostDispatcher:
+        return HostDispatcher({host: self.apps[t.id] for t in self.tenants.values() for host in t.hostnames})
+
+
+def create_platform(settings: Settings | None = None) -> Platform:
+    """Load and validate every tenant, then build their apps eagerly.
+
+    Raises ``TenantConfigError`` or ``SettingsError`` before anything is served.
+    """
+    from .app import create_app
+
+    settings = settings or Settings.from_env()
+    tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors())
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    platform = Platform(settings=settings, database=Database(settings.database_url),
+                        tenants={t.id: t for t in tenants})
+    for tenant in tenants:
+        platform.apps[tenant.id] = create_app(tenant, platform)
+    return platform

@@ -1,0 +1,55 @@
+"""Process-wide settings, read once from the environment and then frozen.
+
+Per-hospital settings live in the tenant YAML (``portal.tenants``); these are the few
+that belong to the deployment as a whole.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .tenants.loader import REPO_ROOT, default_tenants_dir, default_themes_dir
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class SettingsError(Exception):
+    """A deployment setting is missing or invalid (message names the variable)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    database_url: str
+    instance_dir: Path
+    tenants_dir: Path
+    themes_dir: Path
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Build from ``PORTAL_ENV``, ``DATABASE_URL``, ``PORTAL_INSTANCE_DIR``,
+        ``PORTAL_TENANTS_DIR`` and ``PORTAL_THEMES_DIR``; keyword arguments win."""
+        environment = overrides.pop("environment", None) or os.environ.get("PORTAL_ENV", "development")
+        if environment not in ENVIRONMENTS:
+            raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
+        instance_dir = Path(overrides.pop("instance_dir", None) or os.environ.get("PORTAL_INSTANCE_DIR") or REPO_ROOT / "instance")
+        database_url = overrides.pop("database_url", None) or os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'portal.sqlite'}"
+        if environment == "production" and database_url.startswith("sqlite"):
+            # SQLite is fine for one node in development; production runs several workers
+            # and nodes on one audit chain, which needs PostgreSQL.
+            raise SettingsError("DATABASE_URL must point at PostgreSQL when PORTAL_ENV=production")
+        settings = cls(
+            environment=environment,
+            database_url=database_url,
+            instance_dir=instance_dir,
+            tenants_dir=Path(overrides.pop("tenants_dir", None) or default_tenants_dir()),
+            themes_dir=Path(overrides.pop("themes_dir", None) or default_themes_dir()),
+        )
+        if overrides:
+            raise TypeError(f"unknown settings: {', '.join(overrides)}")
+        return settings

@@ -1,0 +1,186 @@
+"""The tenant YAML schema: every key a hospital may set, with its type and default.
+
+Models are frozen and forbid unknown keys, so a misspelt key is an error rather than a
+silently ignored setting. The documentation of each key is the ``description`` of its
+field; ``portal tenants schema`` prints them.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+#: Menu items of the manual's navigation bar, in display order (code names from DOMAIN.md).
+MENU_ITEMS = ("patient_search", "patient_info", "care_events", "record", "results", "orders")
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Helpdesk(_Strict):
+    """How the hospital's own helpdesk is reached ("Problemen met inloggen?")."""
+
+    name: str = Field(description="Name as the manual gives it, e.g. 'ZGT lijn 1-2'")
+    phone: str | None = Field(None, description="Telephone number as shown to GPs")
+    hours: str | None = Field(None, description="When the phone is answered")
+    email: str | None = Field(None, description="E-mail address")
+    note: str | None = Field(None, description="Extra instruction, e.g. MST's call-back note")
+
+
+class UziSupport(_Strict):
+    """The UZI-pas support desk (not run by the hospital)."""
+
+    name: str = "Supportdesk Atos"
+    phone: str = "088-265590"
+    email: str = "UZI-pas.support@atos.net"
+    hours: str = "Op werkdagen van 08.00 - 18.00 uur"
+    faq_url: str = "https://www.uziregister.nl/veelgestelde-vragen"
+
+
+class Branding(_Strict):
+    """Names and logo shown in the header."""
+
+    logo: str = Field("logo.svg", description="File in the theme folder")
+    logo_alt: str = Field(description="Text alternative of the logo")
+    tagline: str | None = None
+
+
+class ConnectorConfig(_Strict):
+    """Which EPD connector serves this hospital, by entry-point name, and its settings."""
+
+    name: str = Field(description="Entry-point name in the group 'portal.connectors'")
+    settings: dict[str, Any] = Field(default_factory=dict, description="Validated by the connector's own schema")
+
+
+class AuthConfig(_Strict):
+    """UZI-pas login settings."""
+
+    trusted_ca_files: tuple[str, ...] = Field((), description="PEM files (relative to the tenant folder) of trusted UZI CA certificates")
+    crl_files: tuple[str, ...] = Field((), description="CRL files (relative to the tenant folder), refreshed by 'portal auth refresh-crls'")
+    crl_urls: tuple[str, ...] = Field((), description="Where 'portal auth refresh-crls' fetches the CRLs")
+    allowed_card_types: tuple[str, ...] = ("Z",)
+    allowed_roles: tuple[str, ...] = ("01.015", "01.047")
+    demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
+    trusted_proxies: tuple[str, ...] = Field((), description="Addresses allowed to forward a verified client certificate")
+    client_cert_header: str = "X-SSL-Client-Cert"
+    challenge_seconds: int = Field(120, ge=10, le=900)
+
+    @field_validator("allowed_card_types")
+    @classmethod
+    def _card_types(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for card in value:
+            if card not in {"Z", "N", "M", "S"}:
+                raise ValueError(f"unknown card type {card!r} (Z, N, M or S)")
+        return value
+
+    @field_validator("allowed_roles")
+    @classmethod
+    def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for role in value:
+            if not re.fullmatch(r"\d\d\.\d\d\d", role):
+                raise ValueError(f"role {role!r} is not of the form NN.NNN")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for net in value:
+            ipaddress.ip_network(net, strict=False)
+        return value
+
+
+class AccessConfig(_Strict):
+    """Who may see which patient: HAP ranges and the noodprocedure."""
+
+    hap_ip_ranges: tuple[str, ...] = Field((), description="Networks of the huisartsenposten (CIDR)")
+    emergency_access_minutes: int = Field(240, ge=1, le=24 * 60)
+    min_reason_length: int = Field(10, ge=1, le=500)
+
+    @field_validator("hap_ip_ranges")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for net in value:
+            ipaddress.ip_network(net, strict=False)
+        return value
+
+
+class SessionConfig(_Strict):
+    """Login session lifetimes."""
+
+    idle_timeout_minutes: int = Field(15, ge=1, le=240)
+    absolute_lifetime_hours: int = Field(12, ge=1, le=24)
+
+
+class AuditConfig(_Strict):
+    """NEN 7513 audit log settings."""
+
+    retention_years: int = Field(5, ge=5, description="NEN 7513 asks at least 5 years")
+    api_token_env: str | None = Field(None, description="Environment variable holding the inzagelog API token")
+    system_name: str = Field("zorgverlenersportaal", description="Source system recorded with every event")
+
+    @field_validator("api_token_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
+        return value
+
+
+class TenantConfig(_Strict):
+    """One hospital. Loaded from ``tenants/<id>/tenant.yaml``; the folder name must equal ``id``."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    display_name: str = Field(description="Full name, e.g. 'Ziekenhuisgroep Twente'")
+    short_name: str = Field(description="Short name, e.g. 'ZGT'")
+    hostnames: tuple[str, ...] = Field(min_length=1)
+    theme: str = Field(description="Folder name under themes/")
+    branding: Branding
+    helpdesk: Helpdesk
+    uzi_support: UziSupport = UziSupport()
+    menus: tuple[str, ...] = Field(description=f"Enabled menu items, from {', '.join(MENU_ITEMS)}")
+    connector: ConnectorConfig
+    auth: AuthConfig = AuthConfig()
+    access: AccessConfig = AccessConfig()
+    sessions: SessionConfig = SessionConfig()
+    audit: AuditConfig = AuditConfig()
+    secret_key_env: str | None = Field(None, description="Environment variable with this tenant's session secret (required in production)")
+
+    # Set by the loader, not by YAML.
+    folder: str = Field("", exclude=True)
+
+    @field_validator("hostnames")
+    @classmethod
+    def _hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        lowered = tuple(h.lower() for h in value)
+        for host in lowered:
+            if not _HOSTNAME.match(host):
+                raise ValueError(f"{host!r} is not a valid hostname")
+        if len(set(lowered)) != len(lowered):
+            raise ValueError("a hostname is listed twice")
+        return lowered
+
+    @field_validator("menus")
+    @classmethod
+    def _menus(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item not in MENU_ITEMS:
+                raise ValueError(f"unknown menu item {item!r} (known: {', '.join(MENU_ITEMS)})")
+        if len(set(value)) != len(value):
+            raise ValueError("a menu item is listed twice")
+        return tuple(i for i in MENU_ITEMS if i in value)
+
+    @field_validator("secret_key_env")
+    @classmethod
+    def _secret_env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
+        return value
+
+    def menu_enabled(self, item: str) -> bool:
+        return item in self.menus

@@ -1,0 +1,51 @@
+"""A new hospital by YAML alone: a third tenant in a temporary folder is served as is."""
+import shutil
+from pathlib import Path
+
+import yaml
+from werkzeug.test import Client
+
+from portal.platform import create_platform
+from portal.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_third_tenant_from_yaml_only(tmp_path, database_url):
+    tenants = tmp_path / "tenants"
+    themes = tmp_path / "themes"
+    shutil.copytree(REPO / "tenants", tenants)
+    shutil.copytree(REPO / "themes", themes)
+    (themes / "groen").mkdir()
+    (themes / "groen" / "theme.css").write_text(":root { --color-primary: #1b6b3a; }\n")
+    (themes / "groen" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    (tenants / "zha").mkdir()
+    (tenants / "zha" / "tenant.yaml").write_text(yaml.safe_dump({
+        "id": "zha",
+        "display_name": "Ziekenhuis Achterhoek",
+        "short_name": "ZHA",
+        "hostnames": ["zorgverleners.zha.example", "zha.localhost"],
+        "theme": "groen",
+        "branding": {"logo": "logo.svg", "logo_alt": "ZHA"},
+        "helpdesk": {"name": "ZHA servicedesk", "email": "servicedesk@zha.example"},
+        "menus": ["patient_search", "results"],
+        "connector": {"name": "demo", "settings": {"seed": 7}},
+    }))
+    settings = Settings.from_env(environment="testing", database_url=database_url,
+                                 instance_dir=tmp_path / "instance", tenants_dir=tenants, themes_dir=themes)
+    platform = create_platform(settings)
+    try:
+        web = Client(platform.dispatcher)
+        html = web.get("/", headers={"Host": "zha.localhost"}).get_data(as_text=True)
+        assert "Ziekenhuis Achterhoek" in html
+        assert "Uitslagen" in html and "Zorgmomenten" not in html and "Aanvragen" not in html
+        response = web.get("/thema/theme.css", headers={"Host": "zorgverleners.zha.example"}, buffered=True)
+        css = response.get_data(as_text=True)
+        response.close()
+        assert "#1b6b3a" in css
+        help_page = web.get("/problemen-met-inloggen", headers={"Host": "zha.localhost"}).get_data(as_text=True)
+        assert "servicedesk@zha.example" in help_page
+        # The existing hospitals are untouched.
+        assert "Ziekenhuisgroep Twente" in web.get("/", headers={"Host": "zgt.localhost"}).get_data(as_text=True)
+    finally:
+        platform.database.dispose()
