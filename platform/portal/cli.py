@@ -19,6 +19,7 @@ from .tenants import TenantConfigError
 COMMAND_GROUPS = [
     "portal.tenants.cli:tenants_cli",
     "portal.migrations.cli:db_cli",
+    "portal.audit.cli:audit_cli",
 ]
 
 

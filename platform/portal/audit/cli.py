@@ -1,0 +1,102 @@
+"""``portal audit verify|export``: check a tenant's chain; write a patient's inzagelog.
+
+Both refuse bad input with an English message and exit code 2 (click's usage error);
+``verify`` exits 1 when the chain is broken, naming the first bad record.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..cli import get_platform, tenant_app
+from . import Action, AuditEvent, AuditWriteError, record
+from .export import to_csv, to_pdf
+from .inzagelog import InzagelogRequestError, access_log, parse_period, valid_bsn
+from .verify import Anchor, verify_chain
+
+
+@click.group("audit", help="The NEN 7513 audit log: verify its hash chain, export a patient's inzagelog.")
+def audit_cli() -> None:
+    pass
+
+
+def _database_failed(exc: SQLAlchemyError) -> None:
+    click.echo(f"Error: cannot read the audit log ({type(getattr(exc, 'orig', None) or exc).__name__}: "
+               f"{str(getattr(exc, 'orig', None) or exc).splitlines()[0]}); is the database migrated "
+               "('portal db upgrade') and reachable?", err=True)
+    sys.exit(2)
+
+
+def _anchor(_ctx, _param, value: str | None) -> Anchor | None:
+    try:
+        return Anchor.parse(value) if value else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@audit_cli.command("verify")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
+@click.option("--anchor", callback=_anchor, metavar="SEQ:HASH",
+              help="A seq and hash noted earlier (from a previous verify); must still be in the chain")
+@with_appcontext
+def verify_command(tenant_id: str, anchor: Anchor | None) -> None:
+    """Re-check every record of the tenant's chain; exit 1 naming the first bad record."""
+    tenant_app(tenant_id)
+    try:
+        result = verify_chain(get_platform().database, tenant_id, anchor)
+    except SQLAlchemyError as exc:
+        _database_failed(exc)
+    if not result.intact:
+        click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}", err=True)
+        click.echo(f"{result.records} records before it are intact.", err=True)
+        sys.exit(1)
+    click.echo(f"ok: audit chain of tenant '{tenant_id}' is intact: {result.records} records")
+    click.echo(f"head: {result.head_seq}:{result.head_hash}  (note it down; pass it later as --anchor)")
+
+
+@audit_cli.command("export")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
+@click.option("--bsn", required=True, help="The patient's BSN (9 digits, passes the 11-proef)")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First day (included)")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last day (included)")
+@click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), required=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output for csv; required for pdf)")
+@with_appcontext
+def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, output: Path | None) -> None:
+    """Write the patient's inzagelog (Dutch): who looked at the record, when, emergency accesses marked."""
+    app = tenant_app(tenant_id)
+    try:
+        bsn = valid_bsn(bsn)
+        first, last = parse_period(start, end)
+    except InzagelogRequestError as exc:
+        raise click.UsageError(str(exc)) from None
+    if fmt == "pdf" and output is None and sys.stdout.isatty():
+        raise click.UsageError("a PDF needs --output FILE (or redirect standard output)")
+    tenant = app.extensions["portal.tenant"]
+    database = get_platform().database
+    try:
+        entries = access_log(database, tenant_id, bsn, first, last)
+    except SQLAlchemyError as exc:
+        _database_failed(exc)
+    content = (to_csv(entries) if fmt == "csv" else
+               to_pdf(entries, hospital=tenant.display_name, bsn=bsn, first=first, last=last))
+    try:
+        record(AuditEvent(Action.EXPORT, "success", tenant_id, user_name="functioneel beheer (portal audit export)",
+                          patient_bsn=bsn, data="Inzagelog", grounds="patient_request",
+                          details={"format": fmt, "from": first.isoformat(), "to": last.isoformat(),
+                                   "entries": str(len(entries))},
+                          system=tenant.audit.system_name), database)
+    except AuditWriteError as exc:
+        click.echo(f"Error: the export could not be logged, so nothing was written: {exc}", err=True)
+        sys.exit(1)
+    if output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(content)
+        click.echo(f"wrote {len(entries)} entries to {output}", err=True)
