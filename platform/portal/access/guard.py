@@ -1,0 +1,241 @@
+"""The one helper every patient route goes through: decide, audit, then render.
+
+``patient_view(label)`` wraps a view showing data of the selected patient. Per request it
+reads the patient's consent and relations from the EPD (real time), applies
+``decision.decide``, writes the audit record and only then calls the view with the
+patient's ``PatientSummary``. When the decision refuses, the view is never called; when the
+audit record cannot be written, the view is never called either (fail closed).
+
+The selected patient lives in the server-side session under ``SELECTED`` (the connector's
+opaque key), never in URLs.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta, timezone
+from functools import wraps
+
+from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..audit import Action, AuditEvent, AuditWriteError, record
+from ..db import get_session
+from ..epd.errors import EpdError, PatientNotFound
+from ..epd.models import PatientSummary
+from .decision import Decision, Outcome, ProviderFacts, decide
+from .models import CoveringAuthorisation, EmergencyAccess, RecentPatient
+from .network import in_ranges
+
+log = logging.getLogger(__name__)
+
+SELECTED = "selected_patient"
+#: The patient chosen from a list ("Kies deze patiënt") but not yet opened.
+CANDIDATE = "candidate_patient"
+#: Tokens of the last list shown -> patient ids; lists post a token, never an identifier.
+OFFERED = "offered_patients"
+#: Name, birth date and sex of the selected patient for the banner on every page.
+BANNER = "selected_patient_banner"
+#: Attribute set on every wrapped view; the url_map test relies on it.
+MARK = "patient_view_label"
+
+
+def tenant():
+    return current_app.extensions["portal.tenant"]
+
+
+def connector():
+    return current_app.extensions["portal.connector"]
+
+
+def today() -> date:
+    return datetime.now(timezone.utc).astimezone().date()
+
+
+def at_hap() -> bool:
+    """Does this request come from one of the tenant's huisartsenposten?"""
+    return in_ranges(request.remote_addr, tenant().access.hap_ip_ranges)
+
+
+def provider_facts() -> ProviderFacts:
+    """The logged-in provider, with the practices the hospital authorised them to cover."""
+    rows = get_session().execute(
+        select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
+        .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
+    covered = frozenset(agb for agb, until in rows if until is None or until >= today())
+    return ProviderFacts(agb_code=current_user.agb_code, practice_agb=current_user.practice_agb,
+                         covered_practice_agbs=covered)
+
+
+def emergency_grants(patient_ids: Iterable[str]) -> set[str]:
+    """Which of ``patient_ids`` this provider holds an unexpired emergency access to."""
+    ids = list(patient_ids)
+    if not ids:
+        return set()
+    now = datetime.now(timezone.utc)
+    rows = get_session().execute(
+        select(EmergencyAccess.patient_id).where(
+            EmergencyAccess.tenant_id == tenant().id,
+            EmergencyAccess.account_id == current_user.account_id,
+            EmergencyAccess.patient_id.in_(ids),
+            EmergencyAccess.expires_at > now)).scalars()
+    return set(rows)
+
+
+def decide_for(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, Decision]]:
+    """The decision for each patient, for the current provider and request (one DB query)."""
+    patients = list(patients)
+    facts, hap, day = provider_facts(), at_hap(), today()
+    granted = emergency_grants(p.patient_id for p in patients) if hap else set()
+    return [(p, decide(facts, consent=p.consent, relations=p.relations, at_hap=hap,
+                       emergency_granted=p.patient_id in granted, today=day)) for p in patients]
+
+
+def visible(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, Decision]]:
+    """Only the patients this provider may open, now or through the noodprocedure: a result
+    list never shows a stranger's name or birth date."""
+    return [(p, d) for p, d in decide_for(patients) if d.listable]
+
+
+def audit_event(action: Action, outcome: str, *, patient: PatientSummary | None = None, data: str | None = None,
+                grounds: str | None = None, details: dict[str, str] | None = None) -> AuditEvent:
+    """An ``AuditEvent`` for the current provider and request."""
+    return AuditEvent(
+        action=action, outcome=outcome, tenant_id=tenant().id,
+        user_uzi=current_user.uzi_number, user_name=current_user.name, user_role=current_user.role,
+        user_agb=current_user.agb_code, user_organisation=current_user.practice_name,
+        network_address=request.remote_addr,
+        patient_bsn=patient.bsn if patient else None,
+        patient_number=patient.patient_number if patient else None,
+        data=data, grounds=grounds, details=details or {})
+
+
+def audit_or_refuse(event: AuditEvent):
+    """Write ``event``; None when written, else the 503 response to send instead (fail closed)."""
+    try:
+        record(event)
+    except AuditWriteError:
+        log.error("audit record could not be written; refusing the %s request", event.action)
+        return render_template("access/audit_unavailable.html"), 503
+    return None
+
+
+def deny(patient: PatientSummary | None, decision: Decision | None, data: str):
+    """Log the refusal and answer with the Dutch refusal page (403)."""
+    refusal = decision.refusal if decision else "no_selection"
+    failed = audit_or_refuse(audit_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
+                                         grounds=decision.grounds if decision else None,
+                                         details={"refusal": refusal}))
+    if failed:
+        return failed
+    return render_template("access/denied.html", refusal=refusal), 403
+
+
+def epd_failure(error: EpdError, data: str):
+    """The EPD could not answer: a Dutch message, logged without patient data."""
+    log.warning("EPD error while opening %s: %s", data, type(error).__name__)
+    return render_template("access/epd_unavailable.html", error=error), 503
+
+
+def remember_recent(patient_id: str) -> None:
+    """Record that the provider opened this patient now ("Recente")."""
+    db = get_session()
+    row = db.execute(select(RecentPatient).where(RecentPatient.account_id == current_user.account_id,
+                                                 RecentPatient.patient_id == patient_id)).scalar_one_or_none()
+    if row is None:
+        db.add(RecentPatient(account_id=current_user.account_id, patient_id=patient_id))
+    else:
+        row.opened_at = datetime.now(timezone.utc)
+    db.commit()
+
+
+def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False):
+    """Decorator for a view showing a patient's data.
+
+    ``label`` names the data for the audit log ("Labuitslagen"), or is a function of the
+    view's keyword arguments for item pages (``lambda letter_id: f"Brief {letter_id}"``).
+    ``source`` is the session key holding the patient (the selected one by default; the
+    candidate for the "Ga verder met deze patiënt" page, which alone sets
+    ``pending_emergency`` so that it can offer the noodprocedure). The view is called as
+    ``view(patient, **kwargs)`` with ``g.access_decision`` set.
+    """
+    def decorate(view):
+        @wraps(view)
+        def wrapper(**kwargs):
+            data = label(**kwargs) if callable(label) else label
+            patient_id = session.get(source)
+            if not patient_id:
+                return redirect(url_for("core.home"))
+            try:
+                patient = connector().get_patient_summary(patient_id)
+            except PatientNotFound:
+                session.pop(SELECTED, None)
+                return deny(None, None, data)
+            except EpdError as error:
+                return epd_failure(error, data)
+            [(patient, decision)] = decide_for([patient])
+            if decision.outcome is Outcome.EMERGENCY_AVAILABLE and not pending_emergency:
+                # An emergency access expired (or the GP left the HAP network): ask again.
+                clear_selection()
+                session[CANDIDATE] = patient_id
+                return redirect(url_for("access.confirm"))
+            if decision.outcome is Outcome.DENIED:
+                session.pop(source, None)
+                if source == SELECTED:
+                    clear_selection()
+                return deny(patient, decision, data)
+            failed = audit_or_refuse(audit_event(Action.VIEW, "success", patient=patient, data=data,
+                                                 grounds=decision.grounds))
+            if failed:
+                return failed
+            g.access_decision = decision
+            return view(patient, **kwargs)
+
+        setattr(wrapper, MARK, label)
+        return wrapper
+
+    return decorate
+
+
+def emergency_expiry() -> datetime:
+    return datetime.now(timezone.utc) + timedelta(minutes=tenant().access.emergency_access_minutes)
+
+
+def offer(patients: Iterable[PatientSummary]) -> list[tuple[str, PatientSummary, Decision]]:
+    """Filter a result list to the patients this provider may open and hand out a random
+    token per patient for the "Kies deze patiënt" button (replacing the previous list)."""
+    shown = visible(patients)
+    tokens = {secrets.token_urlsafe(12): p.patient_id for p, _ in shown}
+    session[OFFERED] = tokens
+    by_id = {pid: token for token, pid in tokens.items()}
+    return [(by_id[p.patient_id], p, d) for p, d in shown]
+
+
+def take_offer(token: str) -> str | None:
+    """The patient id behind a token of the last list shown, or None."""
+    offered = session.get(OFFERED) or {}
+    return offered.get(token) if isinstance(token, str) else None
+
+
+def select(patient: PatientSummary) -> None:
+    """Make ``patient`` the selected patient (after an allowing decision)."""
+    session.pop(CANDIDATE, None)
+    session[SELECTED] = patient.patient_id
+    session[BANNER] = {
+        "display_name": patient.display_name,
+        "birth_date": patient.birth_date.strftime("%d-%m-%Y"),
+        "sex": patient.sex.value,
+    }
+    remember_recent(patient.patient_id)
+
+
+def clear_selection() -> None:
+    for key in (SELECTED, BANNER):
+        session.pop(key, None)
+
+
+def banner() -> dict | None:
+    """What the layout shows of the selected patient, or None ("Geen patiënt geselecteerd")."""
+    return session.get(BANNER) if session.get(SELECTED) else None

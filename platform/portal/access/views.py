@@ -1,0 +1,91 @@
+"""Choosing a patient from a list, and the noodprocedure ("Ga verder met deze patiënt")."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..audit import Action
+from ..db import get_session
+from ..epd.models import PatientSummary
+from . import guard
+from .decision import Outcome
+from .models import EmergencyAccess, PatientNotification
+
+bp = Blueprint("access", __name__, template_folder="templates")
+
+#: Longest reason stored; a GP between two consultations writes a sentence, not a letter.
+MAX_REASON = 1000
+
+
+@bp.app_context_processor
+def _banner() -> dict:
+    return {"selected_patient": guard.banner()}
+
+
+def _next_page() -> str:
+    """Patiëntinformatie once that screen exists, else home."""
+    endpoint = "patient.info" if "patient.info" in current_app.view_functions else "core.home"
+    return url_for(endpoint)
+
+
+@bp.post("/patient/kiezen")
+def choose():
+    """"Kies deze patiënt": a token of the last list shown, never a patient identifier."""
+    patient_id = guard.take_offer(request.form.get("patient", ""))
+    if patient_id is None:
+        flash("Deze keuze is verlopen. Zoek de patiënt opnieuw.", "error")
+        return redirect(url_for("core.home"))
+    session[guard.CANDIDATE] = patient_id
+    return redirect(url_for("access.confirm"))
+
+
+@bp.get("/patient/bevestigen")
+@guard.patient_view("Patiëntselectie", source=guard.CANDIDATE, pending_emergency=True)
+def confirm(patient: PatientSummary):
+    """Shows the chosen patient with "Ga verder met deze patiënt" — and, without a
+    treatment relationship at a HAP, the noodprocedure's text and reason field."""
+    return render_template("access/confirm.html", patient=patient,
+                           emergency=g.access_decision.outcome is Outcome.EMERGENCY_AVAILABLE,
+                           min_reason=guard.tenant().access.min_reason_length, reason="", error=None)
+
+
+@bp.post("/patient/bevestigen")
+@guard.patient_view("Patiëntselectie", source=guard.CANDIDATE, pending_emergency=True)
+def proceed(patient: PatientSummary):
+    decision = g.access_decision
+    if decision.outcome is Outcome.ALLOWED:
+        guard.select(patient)
+        return redirect(_next_page())
+    reason = " ".join(request.form.get("reason", "").split())
+    minimum = guard.tenant().access.min_reason_length
+    error = None
+    if len(reason) < minimum:
+        error = f"Vul de reden in waarom u dit dossier wilt bekijken (minimaal {minimum} tekens)."
+    elif len(reason) > MAX_REASON:
+        error = f"De reden is te lang (maximaal {MAX_REASON} tekens)."
+    if error:
+        return render_template("access/confirm.html", patient=patient, emergency=True, min_reason=minimum,
+                               reason=reason[:MAX_REASON], error=error), 400
+    return _grant_emergency_access(patient, reason)
+
+
+def _grant_emergency_access(patient: PatientSummary, reason: str):
+    """Record the grant and the patient's notification; granted only if logged (fail closed)."""
+    db = get_session()
+    db.add(EmergencyAccess(tenant_id=guard.tenant().id, account_id=current_user.account_id,
+                           patient_id=patient.patient_id, reason=reason, network_address=request.remote_addr,
+                           expires_at=guard.emergency_expiry()))
+    db.add(PatientNotification(tenant_id=guard.tenant().id, kind="emergency_access", patient_id=patient.patient_id,
+                               patient_number=patient.patient_number, patient_name=patient.display_name,
+                               provider_name=current_user.name, provider_practice=current_user.practice_name,
+                               reason=reason))
+    db.flush()
+    failed = guard.audit_or_refuse(guard.audit_event(
+        Action.EMERGENCY_ACCESS, "success", patient=patient, data="Noodprocedure",
+        grounds=f"emergency_access: {reason}"))
+    if failed:
+        db.rollback()
+        return failed
+    db.commit()
+    guard.select(patient)
+    return redirect(_next_page())
