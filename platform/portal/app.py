@@ -30,6 +30,7 @@ PACKAGE_DIR = Path(__file__).parent
 #: Feature blueprints as "module:attribute"; each module owns its routes and templates.
 BLUEPRINTS = [
     "portal.core.views:bp",
+    "portal.access.views:bp",
     "portal.audit.api:bp",
 ]
 

@@ -19,6 +19,8 @@ from .tenants import TenantConfigError
 COMMAND_GROUPS = [
     "portal.tenants.cli:tenants_cli",
     "portal.migrations.cli:db_cli",
+    "portal.access.cli:notifications_cli",
+    "portal.access.cli:access_cli",
     "portal.audit.cli:audit_cli",
 ]
 
