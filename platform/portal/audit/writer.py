@@ -1,0 +1,113 @@
+"""``record(event)``: append one record to its tenant's hash chain.
+
+Concurrency: each append runs in its own transaction that first locks the tenant's chain
+head (PostgreSQL: ``SELECT ... FOR UPDATE`` on the ``audit_chain_heads`` row; SQLite:
+``BEGIN IMMEDIATE`` takes the database's single write lock before anything is read), so
+writers in any number of processes take turns and the chain never forks. The primary key
+``(tenant_id, seq)`` refuses a duplicate position should that ever fail.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..db import Database
+from .chain import GENESIS_HASH, canonical_details, record_hash
+from .events import AuditEvent, AuditWriteError
+from .models import AuditChainHead, AuditRecord
+
+DEFAULT_SYSTEM = "zorgverlenersportaal"
+
+_log = AuditRecord.__table__
+_heads = AuditChainHead.__table__
+
+
+def _context_defaults() -> tuple[Database | None, str | None]:
+    """The app's database and the tenant's system name, inside a Flask app context."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None, None
+    tenant = current_app.extensions.get("portal.tenant")
+    return current_app.extensions.get("portal.db"), tenant.audit.system_name if tenant else None
+
+
+def record(event: AuditEvent, database: Database | None = None) -> None:
+    """Append ``event`` to its tenant's chain and commit before returning.
+
+    ``database`` defaults to the current Flask app's. Raises ``AuditWriteError`` when
+    the record cannot be written (no database, database down, lock timeout, ...).
+    """
+    app_database, app_system = _context_defaults()
+    database = database or app_database
+    if database is None:
+        raise AuditWriteError("no database to write the audit record to (pass one outside a Flask app)")
+    system = event.system or app_system or DEFAULT_SYSTEM
+    try:
+        with database.engine.connect() as conn:
+            try:
+                _append(conn, event, system)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+    except SQLAlchemyError as exc:
+        raise AuditWriteError(f"audit record for tenant '{event.tenant_id}' not written: "
+                              f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
+
+
+def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
+    """Lock the tenant's chain head for this transaction; (seq, hash) of the newest record."""
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        # pysqlite would only BEGIN (deferred) at the first write; read-then-write in a
+        # deferred transaction can fail to upgrade its lock. Take the write lock first.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    row = conn.execute(select(_heads.c.seq, _heads.c.record_hash)
+                       .where(_heads.c.tenant_id == tenant_id).with_for_update()).first()
+    if row is not None:
+        return row.seq, row.record_hash
+    # First record of this tenant: create the head, tolerating a concurrent creator.
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    conn.execute(dialect_insert(_heads).values(
+        tenant_id=tenant_id, seq=0, record_hash=GENESIS_HASH, updated_at=datetime.now(timezone.utc),
+    ).on_conflict_do_nothing(index_elements=["tenant_id"]))
+    row = conn.execute(select(_heads.c.seq, _heads.c.record_hash)
+                       .where(_heads.c.tenant_id == tenant_id).with_for_update()).one()
+    return row.seq, row.record_hash
+
+
+def _append(conn: Connection, event: AuditEvent, system: str) -> None:
+    last_seq, last_hash = _lock_head(conn, event.tenant_id)
+    # The time is taken while holding the lock, so times never go backwards along a
+    # chain (unless the clock itself does).
+    now = datetime.now(timezone.utc)
+    fields = {
+        "tenant_id": event.tenant_id,
+        "seq": last_seq + 1,
+        "prev_hash": last_hash,
+        "occurred_at": now,
+        "action": event.action.value,
+        "outcome": event.outcome,
+        "system": system,
+        "user_uzi": event.user_uzi,
+        "user_name": event.user_name,
+        "user_role": event.user_role,
+        "user_agb": event.user_agb,
+        "user_organisation": event.user_organisation,
+        "responsible_uzi": event.responsible_uzi,
+        "network_address": event.network_address,
+        "patient_bsn": event.patient_bsn,
+        "patient_number": event.patient_number,
+        "data": event.data,
+        "grounds": event.grounds,
+        "details": canonical_details(dict(event.details)),
+    }
+    digest = record_hash(fields)
+    conn.execute(insert(_log).values(**fields, record_hash=digest))
+    conn.execute(update(_heads).where(_heads.c.tenant_id == event.tenant_id)
+                 .values(seq=fields["seq"], record_hash=digest, updated_at=now))
