@@ -94,7 +94,7 @@ class UziAuthority:
 
     @classmethod
     def create(cls, name: str = "TEST", not_before: dt.datetime | None = None) -> "UziAuthority":
-        start = not_before or dt.datetime(2015, 1, 1, tzinfo=dt.timezone.utc)
+        start = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)
         root_key, issuing_key = new_key(), new_key()
         root_name = _name(f"{name} Zorg CSP Root CA")
         root = _ca_certificate(root_name, root_key, root_name, root_key, start, None)
@@ -109,8 +109,8 @@ class UziAuthority:
               subscriber: str = "90000001") -> Card:
         """A card certificate; the keyword arguments let tests build every broken variant."""
         key = key or new_key()
-        start = not_before or dt.datetime(2017, 1, 1, tzinfo=dt.timezone.utc)
-        end = not_after or start + 30 * _YEAR
+        start = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        end = not_after or start + 3 * _YEAR  # a UZI-pas certificate runs three years
         usage = {"authentication": dict(digital_signature=True), "signature": dict(content_commitment=True),
                  "confidentiality": dict(key_encipherment=True, data_encipherment=True)}[kind]
         flags = {f: usage.get(f, False) for f in ("digital_signature", "content_commitment", "key_encipherment",
