@@ -44,7 +44,7 @@ def _refusal(exc: LoginRefused):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(_exc):
-    if request.is_json:
+    if request.endpoint in ("auth.challenge", "auth.response"):
         return _refusal(LoginRefused("request_invalid"))
     flash("Uw sessie was verlopen. Probeer het opnieuw.", "error")
     return redirect(url_for("auth.login"))
