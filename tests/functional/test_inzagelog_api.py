@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.audit import Action, AuditEvent, record
 from portal.audit.models import AuditRecord
-from portal.core.security import is_public_endpoint
+from portal.core.security import is_public
 
 TOKEN = "s3cret-token-for-the-patient-portal-0123456789"
 TODAY = datetime.now(timezone.utc).date()
@@ -107,8 +107,8 @@ def test_without_a_configured_token_the_endpoint_does_not_exist(client, monkeypa
 def test_is_exempt_from_csrf_and_login_but_nothing_else(app, client, token, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as in production; the JSON POST carries no CSRF token
     assert _post(client, {"bsn": _bsn(), **BODY_PERIOD}).status_code == 200
-    assert is_public_endpoint(app, "audit_api.inzagelog_api")
-    assert not is_public_endpoint(app, "core.home")
+    assert is_public(app, "audit_api.inzagelog_api")
+    assert not is_public(app, "core.home")
     assert client.get("/api/inzagelog").status_code == 405  # no identifiers in URLs: POST only
 
 
