@@ -117,3 +117,73 @@ def client(app):
     client = TenantClient(app, app.response_class, use_cookies=True)
     client.host = next(h for h in tenant.hostnames if h.endswith(".localhost"))
     return client
+
+
+# --- Accounts and login (portal.auth) -------------------------------------------------
+
+_uzi_numbers = iter(range(900100000, 900999999))
+
+
+@pytest.fixture
+def make_account(platform, db_session):
+    """``make_account(**fields)`` -> a saved ``Account`` (detached); fields default to an
+    active GP (huisarts 01.015) of tenant zgt with fresh UZI and AGB numbers."""
+    from portal.accounts.models import Account
+
+    def make(**fields):
+        number = next(_uzi_numbers)
+        values = dict(tenant_id="zgt", uzi_number=str(number), agb_code=f"01{number % 1000000:06d}",
+                      name=f"Dr. T. Test {number}", role="01.015", practice_name="Huisartsenpraktijk Test",
+                      practice_agb=f"01{(number + 1) % 1000000:06d}", active=True)
+        values.update(fields)
+        with platform.database.session() as session:
+            account = Account(**values)
+            session.add(account)
+        return account
+
+    return make
+
+
+def csrf_token_of(client, path: str = "/login") -> str:
+    """The CSRF token a page of ``client``'s session carries (meta tag or hidden field)."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(make_account):
+    """``login_as(client, account_or_fields)`` logs ``client`` in through the real session
+    mechanism (the tenant's demo card signs a challenge; every login check runs) and
+    returns the account. A dict creates the account first, for the client's tenant."""
+
+    def login(client, account_or_fields=None):
+        tenant = client.application.extensions["portal.tenant"]
+        account = account_or_fields
+        if account is None or isinstance(account, dict):
+            account = make_account(**{"tenant_id": tenant.id, **(account or {})})
+        token = csrf_token_of(client)
+        response = client.post("/login/demo", data={"account_id": account.id, "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)[-500:]
+        return account
+
+    return login
+
+
+@pytest.fixture(scope="session")
+def uzi_authority():
+    """A test CA (root -> issuing UZI CA) issuing cards: ``uzi_authority.issue(uzi, role, ...)``."""
+    from portal.auth.cards import UziAuthority
+
+    return UziAuthority.create(name="PYTEST")
+
+
+@pytest.fixture(scope="session")
+def card_key():
+    """One RSA key for test cards (key generation is the slow part; tests may share it)."""
+    from portal.auth.cards import new_key
+
+    return new_key()

@@ -30,8 +30,9 @@ PACKAGE_DIR = Path(__file__).parent
 #: Feature blueprints as "module:attribute"; each module owns its routes and templates.
 BLUEPRINTS = [
     "portal.core.views:bp",
-    "portal.access.views:bp",
+    "portal.auth:bp",
     "portal.audit.api:bp",
+    "portal.access.views:bp",
 ]
 
 

@@ -1,6 +1,7 @@
 """Imports every feature's models so that ``metadata`` knows all tables (for Alembic)."""
 from .access import models as _access  # noqa: F401
 from .accounts import models as _accounts  # noqa: F401
+from .auth import models as _auth  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .db import Base
 

@@ -2,7 +2,8 @@
 import re
 
 
-def test_home_shows_tenant_name_and_theme(client, app):
+def test_home_shows_tenant_name_and_theme(client, app, login_as):
+    login_as(client, {})
     tenant = app.extensions["portal.tenant"]
     html = client.get("/").get_data(as_text=True)
     assert tenant.display_name in html
@@ -22,7 +23,8 @@ def test_theme_folder_serves_only_assets(client):
     assert client.get("/thema/README.md").status_code == 404
 
 
-def test_navigation_follows_the_manual(client, app):
+def test_navigation_follows_the_manual(client, app, login_as):
+    login_as(client, {})
     html = client.get("/").get_data(as_text=True)
     labels = re.findall(r'class="nav-item[^"]*">\s*<(?:a|span)[^>]*>([^<]+)<', html)
     expected = ["Home", "Patiënt zoeken", "Patiëntinformatie", "Zorgmomenten", "Dossier", "Uitslagen"]
@@ -31,13 +33,17 @@ def test_navigation_follows_the_manual(client, app):
     assert labels == expected
 
 
-def test_aanvragen_only_where_enabled(platform):
-    zgt = platform.apps["zgt"].test_client().get("/").get_data(as_text=True)
-    mst = platform.apps["mst"].test_client().get("/").get_data(as_text=True)
+def test_aanvragen_only_where_enabled(platform, login_as):
+    clients = {t: platform.apps[t].test_client() for t in ("zgt", "mst")}
+    for client in clients.values():
+        login_as(client, {})
+    zgt = clients["zgt"].get("/").get_data(as_text=True)
+    mst = clients["mst"].get("/").get_data(as_text=True)
     assert "Aanvragen" in mst and "Aanvragen" not in zgt
 
 
-def test_unbuilt_screens_are_disabled_not_dead_links(client, app):
+def test_unbuilt_screens_are_disabled_not_dead_links(client, app, login_as):
+    login_as(client, {})
     html = client.get("/").get_data(as_text=True)
     for href in re.findall(r'href="(/[^"]*)"', html):
         if href.startswith("/thema/") or href.startswith("/static/"):

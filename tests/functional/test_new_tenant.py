@@ -1,4 +1,5 @@
 """A new hospital by YAML alone: a third tenant in a temporary folder is served as is."""
+import re
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from portal.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_third_tenant_from_yaml_only(tmp_path, database_url):
+def test_third_tenant_from_yaml_only(tmp_path, database_url, make_account):
     tenants = tmp_path / "tenants"
     themes = tmp_path / "themes"
     shutil.copytree(REPO / "tenants", tenants)
@@ -30,12 +31,19 @@ def test_third_tenant_from_yaml_only(tmp_path, database_url):
         "helpdesk": {"name": "ZHA servicedesk", "email": "servicedesk@zha.example"},
         "menus": ["patient_search", "results"],
         "connector": {"name": "demo", "settings": {"seed": 7}},
+        "auth": {"demo_login": True},
     }))
     settings = Settings.from_env(environment="testing", database_url=database_url,
                                  instance_dir=tmp_path / "instance", tenants_dir=tenants, themes_dir=themes)
     platform = create_platform(settings)
     try:
         web = Client(platform.dispatcher)
+        assert web.get("/", headers={"Host": "zha.localhost"}).status_code == 302  # login first
+        account = make_account(tenant_id="zha")
+        login_page = web.get("/login", headers={"Host": "zha.localhost"}).get_data(as_text=True)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', login_page).group(1)
+        assert web.post("/login/demo", headers={"Host": "zha.localhost"},
+                        data={"account_id": account.id, "csrf_token": token}).status_code == 302
         html = web.get("/", headers={"Host": "zha.localhost"}).get_data(as_text=True)
         assert "Ziekenhuis Achterhoek" in html
         assert "Uitslagen" in html and "Zorgmomenten" not in html and "Aanvragen" not in html
@@ -46,6 +54,7 @@ def test_third_tenant_from_yaml_only(tmp_path, database_url):
         help_page = web.get("/problemen-met-inloggen", headers={"Host": "zha.localhost"}).get_data(as_text=True)
         assert "servicedesk@zha.example" in help_page
         # The existing hospitals are untouched.
-        assert "Ziekenhuisgroep Twente" in web.get("/", headers={"Host": "zgt.localhost"}).get_data(as_text=True)
+        zgt = web.get("/", headers={"Host": "zgt.localhost"}, follow_redirects=True).get_data(as_text=True)
+        assert "Ziekenhuisgroep Twente" in zgt and "Uitloggen" not in zgt  # the zha login is not zgt's
     finally:
         platform.database.dispose()

@@ -1,9 +1,8 @@
-"""Marks shared by the feature modules for request-level security checks.
+"""Which endpoints may be reached without logging in.
 
-``public_endpoint`` marks a view that must be reachable without a provider login (the
-login pages themselves, token-authenticated APIs such as the inzagelog API). The login
-requirement (``portal.auth``) lets such views through; the view then authenticates the
-request itself or serves nothing private. Use it sparingly: every use is a door.
+Every endpoint requires a logged-in provider (``portal.auth`` enforces it before each
+request) unless it is in ``PUBLIC_ENDPOINTS`` or its view is decorated with
+``@public_endpoint``. Keep both short: anything public is reachable by anyone.
 """
 from __future__ import annotations
 
@@ -12,19 +11,21 @@ from typing import TypeVar
 
 from flask import Flask
 
-PUBLIC_ATTRIBUTE = "portal_public_endpoint"
+F = TypeVar("F", bound=Callable)
 
-View = TypeVar("View", bound=Callable)
+#: Endpoints of the foundation that are public by nature.
+PUBLIC_ENDPOINTS = frozenset({"static", "core.login_help", "core.theme_file"})
 
 
-def public_endpoint(view: View) -> View:
-    """Mark ``view`` as reachable without login. Its place among the route decorators
-    does not matter: it sets an attribute on the function object Flask registers."""
-    setattr(view, PUBLIC_ATTRIBUTE, True)
+def public_endpoint(view: F) -> F:
+    """Mark a view as reachable without login (login pages, health checks)."""
+    view.public_endpoint = True  # type: ignore[attr-defined]
     return view
 
 
-def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
-    """True when ``endpoint`` names a view marked with ``public_endpoint``."""
-    view = app.view_functions.get(endpoint or "")
-    return bool(view is not None and getattr(view, PUBLIC_ATTRIBUTE, False))
+def is_public(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None:
+        return False
+    if endpoint in PUBLIC_ENDPOINTS:
+        return True
+    return bool(getattr(app.view_functions.get(endpoint), "public_endpoint", False))

@@ -10,7 +10,7 @@ import ipaddress
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Menu items of the manual's navigation bar, in display order (code names from DOMAIN.md).
 MENU_ITEMS = ("patient_search", "patient_info", "care_events", "record", "results", "orders")
@@ -58,18 +58,36 @@ class ConnectorConfig(_Strict):
     settings: dict[str, Any] = Field(default_factory=dict, description="Validated by the connector's own schema")
 
 
+class AccountRegistration(_Strict):
+    """Where providers arrange their account (manual chapter 2, condition 2)."""
+
+    name: str = "ZorgNetOost"
+    short_name: str = "ZNO"
+    contact_url: str = "https://zorgnetoost.nl/contact/"
+    signup_form_url: str = "https://zorgnetoost.nl/wp-content/uploads/2021/10/AanmeldformulierZorgNetOost_2021.pdf"
+    signoff_form_url: str = "https://zorgnetoost.nl/wp-content/uploads/2021/10/AfmeldformulierZorgNetOost_2021.pdf"
+
+
 class AuthConfig(_Strict):
     """UZI-pas login settings."""
 
     trusted_ca_files: tuple[str, ...] = Field((), description="PEM files (relative to the tenant folder) of trusted UZI CA certificates")
     crl_files: tuple[str, ...] = Field((), description="CRL files (relative to the tenant folder), refreshed by 'portal auth refresh-crls'")
-    crl_urls: tuple[str, ...] = Field((), description="Where 'portal auth refresh-crls' fetches the CRLs")
+    crl_urls: tuple[str, ...] = Field((), description="Where 'portal auth refresh-crls' fetches each CRL; the n-th URL is saved to the n-th crl_files entry")
     allowed_card_types: tuple[str, ...] = ("Z",)
     allowed_roles: tuple[str, ...] = ("01.015", "01.047")
     demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
     trusted_proxies: tuple[str, ...] = Field((), description="Addresses allowed to forward a verified client certificate")
     client_cert_header: str = "X-SSL-Client-Cert"
     challenge_seconds: int = Field(120, ge=10, le=900)
+    helper_port: int = Field(8723, ge=1024, le=65535, description="Loopback port of 'portal-uzi-login serve' on the GP's PC")
+    registration: AccountRegistration = AccountRegistration()
+
+    @model_validator(mode="after")
+    def _crl_pairs(self) -> "AuthConfig":
+        if self.crl_urls and len(self.crl_urls) != len(self.crl_files):
+            raise ValueError("crl_urls pairs with crl_files by position: list as many URLs as files")
+        return self
 
     @field_validator("allowed_card_types")
     @classmethod

@@ -1,0 +1,68 @@
+"""UZI-pas login, server-side sessions and the login requirement of every page.
+
+Wired into each tenant app by ``init_portal_app(app)`` (called for the ``auth``
+blueprint listed in ``portal.app.BLUEPRINTS``):
+
+- ``flask.session`` is stored in the database (``sessions.DatabaseSessionInterface``);
+- Flask-Login's ``current_user`` is a ``service.Provider`` (account_id, tenant_id,
+  uzi_number, name, role, agb_code, practice_agb, practice_name, card_type);
+- every endpoint requires login except those ``portal.core.security.is_public`` allows;
+  anonymous page requests are redirected to the login page, other requests get 401.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, redirect, request, session, url_for
+from flask_login import LoginManager, current_user
+
+from ..core.security import is_public
+from .demo import check_demo_setting
+from .sessions import DatabaseSessionInterface
+from .views import NEXT_KEY, bp
+
+__all__ = ["bp", "init_portal_app"]
+
+
+def _load_provider(user_id: str):
+    from ..accounts.models import Account
+    from ..db import get_session
+    from .service import provider_from
+
+    if not user_id.isdigit():
+        return None
+    account = get_session().get(Account, int(user_id))
+    tenant = current_app.extensions["portal.tenant"]
+    if account is None or not account.active or account.tenant_id != tenant.id:
+        return None
+    return provider_from(account, session.get("auth_card_type", ""))
+
+
+def _require_login():
+    if is_public(current_app, request.endpoint) or current_user.is_authenticated:
+        return None
+    if request.endpoint is None:
+        return None  # unknown URL: let it 404 as usual
+    if request.method == "GET" and not request.is_json:
+        session[NEXT_KEY] = request.full_path.rstrip("?") if request.query_string else request.path
+        return redirect(url_for("auth.login"))
+    return jsonify(code="login_required", message="U bent niet (meer) ingelogd."), 401
+
+
+def init_portal_app(app: Flask) -> None:
+    platform = app.extensions["portal.platform"]
+    tenant = app.extensions["portal.tenant"]
+    check_demo_setting(tenant, platform.settings)
+    if platform.settings.production:
+        # __Host-: the browser only accepts it over HTTPS, for this host, for path "/".
+        app.config["SESSION_COOKIE_NAME"] = f"__Host-{app.config['SESSION_COOKIE_NAME']}"
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.session_interface = DatabaseSessionInterface()
+    manager = LoginManager()
+    manager.session_protection = None  # a fresh session id at login and server-side expiry instead
+    manager.login_view = "auth.login"
+    manager.user_loader(_load_provider)
+    manager.init_app(app)
+    app.before_request(_require_login)
+
+
+bp.init_portal_app = init_portal_app  # type: ignore[attr-defined]

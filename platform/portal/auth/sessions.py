@@ -1,0 +1,153 @@
+"""``flask.session`` stored server-side in the portal database.
+
+The cookie holds only a random token (256 bits); the row is keyed by its SHA-256. A row
+dies at ``expires_at`` = min(last activity + the tenant's idle timeout, creation + the
+tenant's absolute lifetime). Deleting the row (logout, deactivation of the account) ends
+the session in every process at once; a save never re-creates a row that another process
+deleted. ``session.regenerate()`` gives a new id (used at login against fixation).
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, Request, Response
+from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete, insert, select, update
+from werkzeug.datastructures import CallbackDict
+
+from .models import SessionRecord
+
+#: Activity is written back at most this often (not on every request), which bounds the
+#: error of the idle timeout while sparing the database a write per page view.
+TOUCH_INTERVAL = timedelta(seconds=30)
+_table = SessionRecord.__table__
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("ascii", "replace")).digest()
+
+
+class ServerSession(CallbackDict, SessionMixin):
+    """A session whose data lives in ``auth_sessions``; ``token`` is None until first saved."""
+
+    def __init__(self, initial=None, token: str | None = None, created_at: datetime | None = None,
+                 last_seen_at: datetime | None = None):
+        def on_update(self_) -> None:
+            self_.modified = True
+            self_.accessed = True
+
+        super().__init__(initial, on_update)
+        self.token = token
+        self.created_at = created_at
+        self.last_seen_at = last_seen_at
+        self.modified = False
+        self.accessed = False
+        self.rotate = False
+
+    @property
+    def new(self) -> bool:  # type: ignore[override]
+        return self.token is None
+
+    def regenerate(self) -> None:
+        """Give this session a new id (and a new start for the absolute lifetime)."""
+        self.rotate = True
+        self.modified = True
+
+
+def _lifetimes(app: Flask) -> tuple[timedelta, timedelta]:
+    config = app.extensions["portal.tenant"].sessions
+    return timedelta(minutes=config.idle_timeout_minutes), timedelta(hours=config.absolute_lifetime_hours)
+
+
+def _account_id(session: ServerSession) -> int | None:
+    value = session.get("_user_id")
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+class DatabaseSessionInterface(SessionInterface):
+    serializer = TaggedJSONSerializer()
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 128:
+            return ServerSession()
+        tenant_id = app.extensions["portal.tenant"].id
+        database = app.extensions["portal.db"]
+        now = utcnow()
+        with database.engine.begin() as conn:
+            row = conn.execute(select(_table).where(_table.c.id_hash == token_hash(token),
+                                                    _table.c.tenant_id == tenant_id)).first()
+            if row is None:
+                return ServerSession()
+            if aware(row.expires_at) <= now:
+                conn.execute(delete(_table).where(_table.c.id_hash == row.id_hash))
+                return ServerSession()
+        try:
+            data = self.serializer.loads(row.data)
+        except ValueError:
+            data = {}
+        return ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
+
+    def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
+        name = self.get_cookie_name(app)
+        domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
+        database = app.extensions["portal.db"]
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            if session.token is not None:  # emptied: logout
+                with database.engine.begin() as conn:
+                    conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
+                response.delete_cookie(name, domain=domain, path=path, secure=self.get_cookie_secure(app),
+                                       httponly=True, samesite=self.get_cookie_samesite(app))
+            return
+        idle, lifetime = _lifetimes(app)
+        now = utcnow()
+        with database.engine.begin() as conn:
+            if session.rotate and session.token is not None:
+                conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
+                session.token = None
+            if session.token is None:
+                session.token = secrets.token_urlsafe(32)
+                session.created_at = now
+                conn.execute(insert(_table).values(
+                    id_hash=token_hash(session.token), tenant_id=app.extensions["portal.tenant"].id,
+                    account_id=_account_id(session), data=self.serializer.dumps(dict(session)),
+                    created_at=now, last_seen_at=now, expires_at=min(now + idle, now + lifetime)))
+                response.set_cookie(name, session.token, domain=domain, path=path,
+                                    secure=self.get_cookie_secure(app), httponly=True,
+                                    samesite=self.get_cookie_samesite(app))
+                session.rotate = False
+                return
+            if not session.modified and session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL:
+                return
+            values = dict(last_seen_at=now, expires_at=min(now + idle, session.created_at + lifetime))
+            if session.modified:
+                values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
+            updated = conn.execute(update(_table).where(_table.c.id_hash == token_hash(session.token))
+                                   .values(**values)).rowcount
+        if not updated:  # ended elsewhere (logout in another tab, deactivation): stay ended
+            response.delete_cookie(name, domain=domain, path=path)
+
+
+def end_sessions(conn, account_ids: list[int]) -> int:
+    """Delete every session of these accounts (any tenant); returns how many ended."""
+    if not account_ids:
+        return 0
+    return conn.execute(delete(_table).where(_table.c.account_id.in_(account_ids))).rowcount
+
+
+def purge_expired(conn, now: datetime | None = None) -> int:
+    return conn.execute(delete(_table).where(_table.c.expires_at <= (now or utcnow()))).rowcount

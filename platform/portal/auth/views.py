@@ -1,0 +1,176 @@
+"""Login page, challenge/response API, proxy (TLS client certificate) path, demo login, logout.
+
+CSRF: every POST here is protected by Flask-WTF like any other. The JSON endpoints take
+the token in the ``X-CSRFToken`` header (the login page carries it in a meta tag; the
+local helper reads it from the page), so no endpoint is exempt. The challenge is bound to
+the browser session as well, which on its own already defeats login CSRF.
+"""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import unquote
+
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, session,
+                   url_for)
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from ..accounts.models import Account
+from ..core.security import public_endpoint
+from ..db import get_session
+from . import challenge as challenges
+from .demo import demo_card, demo_enabled
+from .errors import LoginRefused
+from .service import (BINDING_KEY, issue_challenge, login_with_certificate, logout, parse_certificates,
+                      refuse)
+from .uzi import load_pem_certificate
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+NEXT_KEY = "login_next"
+
+
+def _next_url() -> str:
+    """Where the provider wanted to go before logging in (a local path only)."""
+    target = session.get(NEXT_KEY) or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("core.home")
+    return target
+
+
+def _refusal(exc: LoginRefused):
+    return jsonify(exc.as_json()), 503 if exc.code == "audit_unavailable" else exc.status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(_exc):
+    if request.endpoint in ("auth.challenge", "auth.response"):
+        return _refusal(LoginRefused("request_invalid"))
+    flash("Uw sessie was verlopen. Probeer het opnieuw.", "error")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/login")
+@public_endpoint
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    accounts = []
+    if demo_enabled(current_app):
+        tenant = current_app.extensions["portal.tenant"]
+        accounts = get_session().scalars(select(Account).where(
+            Account.tenant_id == tenant.id, Account.active.is_(True)).order_by(Account.name).limit(50)).all()
+    return render_template("auth/login.html", demo_accounts=accounts, demo=demo_enabled(current_app))
+
+
+@bp.post("/login/uzi/challenge")
+@public_endpoint
+def challenge():
+    tenant = current_app.extensions["portal.tenant"]
+    return jsonify(challenge=issue_challenge(current_app), expires_in=tenant.auth.challenge_seconds)
+
+
+@bp.post("/login/uzi/response")
+@public_endpoint
+def response():
+    payload = request.get_json(silent=True)
+    tenant = current_app.extensions["portal.tenant"]
+    cert = None
+    try:
+        if not isinstance(payload, dict) or not {"challenge", "certificate", "signature"} <= payload.keys():
+            raise LoginRefused("request_invalid")
+        with current_app.extensions["portal.db"].engine.begin() as conn:
+            challenges.redeem(conn, payload["challenge"], tenant.id, session.get(BINDING_KEY))
+        cert, chain = parse_certificates(payload["certificate"], payload.get("chain", []))
+    except LoginRefused as exc:
+        return _refusal(refuse(exc, "challenge", cert))
+    target = _next_url()
+    try:
+        login_with_certificate(current_app, cert, chain, "challenge", proof=lambda: challenges.verify_signature(
+            cert, tenant.id, payload["challenge"], payload["signature"]))
+    except LoginRefused as exc:
+        return _refusal(exc)
+    return jsonify(next=target)
+
+
+def _peer_address() -> str:
+    """The address of the direct peer, even behind ProxyFix (which rewrites remote_addr)."""
+    original = request.environ.get("werkzeug.proxy_fix.orig", {})
+    return original.get("REMOTE_ADDR") or request.environ.get("REMOTE_ADDR", "")
+
+
+def _from_trusted_proxy(proxies: tuple[str, ...]) -> bool:
+    try:
+        peer = ipaddress.ip_address(_peer_address())
+    except ValueError:
+        return False
+    return any(peer in ipaddress.ip_network(net, strict=False) for net in proxies)
+
+
+@bp.get("/login/uzi/tls")
+@public_endpoint
+def tls_login():
+    """The proxy verified the card in the TLS handshake and forwards its certificate."""
+    tenant = current_app.extensions["portal.tenant"]
+    header = request.headers.get(tenant.auth.client_cert_header, "")
+    cert = None
+    try:
+        if not _from_trusted_proxy(tenant.auth.trusted_proxies):
+            raise LoginRefused("untrusted_proxy")
+        if not header.strip() or header.strip() == "(null)":
+            raise LoginRefused("no_client_certificate")
+        # nginx: $ssl_client_escaped_cert is URL-encoded PEM.
+        cert = load_pem_certificate(unquote(header) if "%" in header else header)
+    except LoginRefused as exc:
+        exc = refuse(exc, "tls", cert)
+        return _login_page_with(exc)
+    target = _next_url()
+    try:
+        login_with_certificate(current_app, cert, [], "tls")
+    except LoginRefused as exc:
+        return _login_page_with(exc)
+    return redirect(target)
+
+
+def _login_page_with(exc: LoginRefused):
+    flash(exc.message, "error")
+    return render_template("auth/login.html", demo_accounts=[], demo=demo_enabled(current_app),
+                           refusal=exc), 503 if exc.code == "audit_unavailable" else exc.status
+
+
+@bp.post("/login/demo")
+@public_endpoint
+def demo_login():
+    """Sign a fresh challenge with the server-held demo card, then the ordinary checks."""
+    tenant = current_app.extensions["portal.tenant"]
+    if not demo_enabled(current_app):
+        return _login_page_with(refuse(LoginRefused("demo_login_disabled"), "demo"))
+    account = get_session().get(Account, request.form.get("account_id", type=int) or -1)
+    if account is None or account.tenant_id != tenant.id:
+        return _login_page_with(refuse(LoginRefused("no_account"), "demo"))
+    card = demo_card(current_app, account)
+    issued = issue_challenge(current_app)
+    signature = card.sign(challenges.signed_message(tenant.id, issued))
+    target = _next_url()
+    try:
+        with current_app.extensions["portal.db"].engine.begin() as conn:
+            challenges.redeem(conn, issued, tenant.id, session.get(BINDING_KEY))
+        login_with_certificate(current_app, card.certificate, card.chain, "demo",
+                               proof=lambda: challenges.verify_signature(
+                                   card.certificate, tenant.id, issued, _b64(signature)))
+    except LoginRefused as exc:
+        return _login_page_with(exc)
+    return redirect(target)
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+@bp.post("/logout", endpoint="logout")
+def logout_view():
+    logout(current_user._get_current_object())
+    flash("U bent uitgelogd.", "info")
+    return redirect(url_for("auth.login"))
