@@ -19,6 +19,8 @@ from .tenants import TenantConfigError
 COMMAND_GROUPS = [
     "portal.tenants.cli:tenants_cli",
     "portal.migrations.cli:db_cli",
+    "portal.accounts.cli:accounts_cli",
+    "portal.auth.cli:auth_cli",
 ]
 
 
