@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +49,18 @@ def uzi_platform(platform, settings, uzi_authority, tmp_path_factory):
     uzi = create_platform(test_settings)
     yield uzi
     uzi.database.dispose()
+
+
+@pytest.fixture
+def gp(make_account):
+    """An active huisarts account at tenant tst."""
+    return make_account(tenant_id="tst", role="01.015")
+
+
+@pytest.fixture
+def card(uzi_authority, card_key, gp):
+    """The authentication certificate of ``gp``'s card, from the test CA."""
+    return uzi_authority.issue(gp.uzi_number, role="01.015", name=gp.name, key=card_key)
 
 
 @pytest.fixture

@@ -11,16 +11,6 @@ from portal.auth.models import SessionRecord
 
 
 @pytest.fixture
-def gp(make_account):
-    return make_account(tenant_id="tst", role="01.015")
-
-
-@pytest.fixture
-def card(uzi_authority, card_key, gp):
-    return uzi_authority.issue(gp.uzi_number, role="01.015", name=gp.name, key=card_key)
-
-
-@pytest.fixture
 def logged_in(tst_app, card, client_for, exchange):
     client = client_for(tst_app)
     assert exchange(client).respond(card).status_code == 200
