@@ -109,6 +109,11 @@ class TenantClient(FlaskClient):
         kwargs.setdefault("buffered", True)  # closes file responses (filterwarnings=error)
         return super().open(*args, **kwargs)
 
+    def session_transaction(self, *args, **kwargs):
+        # Same host as the requests, or the session cookie is not sent and a new session opens.
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().session_transaction(*args, **kwargs)
+
 
 @pytest.fixture
 def client(app):

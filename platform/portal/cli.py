@@ -24,6 +24,7 @@ COMMAND_GROUPS = [
     "portal.audit.cli:audit_cli",
     "portal.accounts.cli:accounts_cli",
     "portal.auth.cli:auth_cli",
+    "portal_connectors.demo.cli:demo_cli",
 ]
 
 
