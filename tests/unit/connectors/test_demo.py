@@ -143,3 +143,10 @@ def test_generate_and_accounts_commands(tmp_path):
     assert roles["01.047"] == 1 and roles["01.015"] >= 12
     wrong = portal("demo", "generate", "--tenant", "nope")
     assert wrong.returncode != 0 and "unknown tenant 'nope'" in wrong.stderr
+
+
+def test_connector_runtime_imports_no_flask():
+    code = ("import sys, portal_connectors.demo, portal_connectors.demo.generator; "
+            "print('flask' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
