@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses, when they are missing and we may:
-# softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests).
+# softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
+# nodejs + npm (the test FHIR server of the fhir connector).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
 missing=()
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
