@@ -1,10 +1,17 @@
 """Finding and building connectors by entry-point name."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 GROUP = "portal.connectors"
+#: Entry points giving each connector's contract-suite fixture (see portal.epd.testing).
+TESTING_GROUP = "portal.connector_tests"
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class ConnectorError(Exception):
@@ -26,8 +33,26 @@ def connector_class(name: str) -> type:
 def build_connector(tenant, settings) -> Any:
     """Build the tenant's connector from its YAML block.
 
-    The class must offer ``from_config(tenant, settings)``: it validates its own settings
-    (raising ``ValueError`` with a message naming the key) and returns a ready instance.
+    The class must offer ``from_config(tenant, settings)`` (``settings`` being the
+    process-wide ``portal.settings.Settings``): it validates its own settings with
+    ``parse_settings`` and returns a ready instance.
     """
     cls = connector_class(tenant.connector.name)
     return cls.from_config(tenant, settings)
+
+
+def parse_settings(model: type[M], raw: Mapping[str, Any]) -> M:
+    """Validate a tenant's ``connector.settings`` block with the connector's pydantic model.
+
+    The model should forbid extra keys (``ConfigDict(extra="forbid")``). Raises ``ValueError``
+    whose message names every problem as ``connector.settings.<key>: <message>``.
+    """
+    try:
+        return model.model_validate(dict(raw))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(part) for part in err["loc"]) or "(block)"
+            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"connector.settings.{key}: {message}")
+        raise ValueError("; ".join(problems)) from None
