@@ -117,3 +117,13 @@ def client(app):
     client = TenantClient(app, app.response_class, use_cookies=True)
     client.host = next(h for h in tenant.hostnames if h.endswith(".localhost"))
     return client
+
+
+@pytest.fixture(scope="session")
+def fhir_server():
+    """The test FHIR server (Medplum's FHIR router, in memory, on loopback), loaded with the
+    Nictiz zib2020 examples and the portal's test patients (tests/data/fhir/). Skips, saying
+    why, where Node.js or the server's npm packages are missing."""
+    from portal_connectors.fhir.testing import shared_server
+
+    return shared_server()

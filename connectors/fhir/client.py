@@ -147,6 +147,13 @@ class FhirClient:
         log.warning("FHIR %s search stopped after %d pages", resource_type, self.settings.max_pages)
         return SearchResult(matches, included, False)
 
+    def capabilities(self) -> dict:
+        """The server's CapabilityStatement (``GET metadata``): cheap, no patient data."""
+        body = self._json(self._send("GET", "metadata", what="CapabilityStatement"), "CapabilityStatement")
+        if body.get("resourceType") != "CapabilityStatement":
+            raise EpdBadData("FHIR server's metadata is not a CapabilityStatement")
+        return body
+
     # -- writes --------------------------------------------------------------------------
 
     def create(self, resource: Mapping[str, Any]) -> dict:
@@ -163,6 +170,15 @@ class FhirClient:
             if parsed is None:
                 raise EpdBadData(f"FHIR server stored the {resource_type} without telling its id")
             body = {**resource, "id": parsed[1]}
+        return body
+
+    def transaction(self, bundle: Mapping[str, Any]) -> dict:
+        """POST a transaction Bundle; returns the transaction-response Bundle."""
+        response = self._send("POST", "", json=dict(bundle), what="transaction",
+                              headers={"Content-Type": FHIR_JSON})
+        body = self._json(response, "transaction")
+        if body.get("resourceType") != "Bundle":
+            raise EpdBadData("FHIR server did not answer the transaction with a Bundle")
         return body
 
     # -- plumbing ------------------------------------------------------------------------

@@ -56,6 +56,51 @@ class AuthSettings(_Strict):
         return self
 
 
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+UZI_ROLE = "http://fhir.nl/fhir/NamingSystem/uzi-rolcode"
+AGB_SPECIALISM = "urn:oid:2.16.840.1.113883.2.4.6.7"
+ORGANIZATION_TYPE = "http://nictiz.nl/fhir/NamingSystem/organization-type"
+#: The portal's own categories, for kinds of data no national code system names; an
+#: integration engine can add them, or a hospital sets its own codes instead.
+PORTAL_CATEGORY = "urn:zorgverlenersportaal:category"
+
+Tokens = tuple[str, ...]
+
+
+class Codes(_Strict):
+    """Codes (``system|code``) that tell the connector what a resource is. The defaults are
+    national or international codes where one exists (SNOMED CT, LOINC, UZI role codes,
+    AGB specialisms, Nictiz organisation types), else the portal's own category system."""
+
+    consent: Tokens = Field((f"{SNOMED}|425691002",), description="Consent.category/policyRule: toestemming for external providers (SNOMED 'consent given for electronic record sharing')")
+    referral: Tokens = Field((f"{SNOMED}|3457005",), description="ServiceRequest.category of referrals (SNOMED 'patient referral')")
+    operation: Tokens = Field((f"{SNOMED}|387713003",), description="ServiceRequest.category of operations (SNOMED 'surgical procedure')")
+    general_practitioner: Tokens = (f"{UZI_ROLE}|01.015", f"{AGB_SPECIALISM}|0100", f"{AGB_SPECIALISM}|0101")
+    elderly_care_physician: Tokens = (f"{UZI_ROLE}|01.047", f"{AGB_SPECIALISM}|0119")
+    dentist: Tokens = (f"{UZI_ROLE}|02.000", f"{AGB_SPECIALISM}|1200")
+    pharmacy: Tokens = (f"{UZI_ROLE}|17.000", f"{AGB_SPECIALISM}|0200", f"{ORGANIZATION_TYPE}|J8")
+    treatment_report: Tokens = (f"{SNOMED}|11591000146107", f"{LOINC}|11488-4", f"{LOINC}|11506-3")
+    nursing_report: Tokens = (f"{LOINC}|34746-8",)
+    mdo_report: Tokens = (f"{PORTAL_CATEGORY}|mdo",)
+    nursing_problem: Tokens = (f"{PORTAL_CATEGORY}|nursing-problem",)
+    nursing_care_plan: Tokens = (f"{PORTAL_CATEGORY}|nursing-care-plan",)
+    implant: Tokens = (f"{SNOMED}|40388003", f"{SNOMED}|14106009", f"{PORTAL_CATEGORY}|implant")
+    inserted_material: Tokens = (f"{SNOMED}|19923001", f"{PORTAL_CATEGORY}|inserted-material")
+    infection_risk: Tokens = (f"{SNOMED}|432415000", f"{PORTAL_CATEGORY}|infection-risk")
+    alcohol: Tokens = (f"{SNOMED}|228273003",)
+    tobacco: Tokens = (f"{SNOMED}|365980008",)
+    drugs: Tokens = (f"{SNOMED}|228366006",)
+
+    @field_validator("*")
+    @classmethod
+    def _tokens(cls, value: Tokens) -> Tokens:
+        for token in value:
+            if not _TOKEN.match(token):
+                raise ValueError(f"{token!r} is not of the form system|code")
+        return value
+
+
 class Settings(_Strict):
     """Connection to one hospital's FHIR R4 server (nl-core / zib 2020 or plain R4)."""
 
@@ -69,16 +114,7 @@ class Settings(_Strict):
     parallel_calls: int = Field(8, ge=1, le=64, description="Requests of one page that may run at the same time")
     page_size: int = Field(100, ge=1, le=1000, description="_count asked per search page")
     max_pages: int = Field(20, ge=1, le=1000, description="Next links followed per search before the answer counts as incomplete")
-    consent_codes: tuple[str, ...] = Field(
-        ("http://snomed.info/sct|425691002",),
-        description="system|code tokens; an active Consent with one of these in category or policyRule is the "
-                    "patient's toestemming for external providers (default: SNOMED 'consent given for electronic record sharing')")
-    referral_codes: tuple[str, ...] = Field(
-        ("http://snomed.info/sct|3457005",),
-        description="system|code tokens of ServiceRequest.category that make an active request a referral (default: SNOMED 'patient referral')")
-    elderly_care_role_codes: tuple[str, ...] = Field(
-        ("urn:oid:2.16.840.1.113883.2.4.15.111|01.047",),
-        description="system|code tokens of CareTeam.participant.role for the elderly-care physician (default: UZI role 01.047)")
+    codes: Codes = Field(default_factory=lambda: Codes(), description="Which codes mark what (system|code tokens)")
     order_performer: str | None = Field(None, description="Reference put in ServiceRequest.performer of orders, e.g. Organization/hospital")
 
     @field_validator("base_url", "patient_number_system")
@@ -95,10 +131,3 @@ class Settings(_Strict):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/")
 
-    @field_validator("consent_codes", "referral_codes", "elderly_care_role_codes")
-    @classmethod
-    def _tokens(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for token in value:
-            if not _TOKEN.match(token):
-                raise ValueError(f"{token!r} is not of the form system|code")
-        return value

@@ -11,7 +11,7 @@
 //
 // What this wrapper adds to the router, because a real FHIR server does it and the in-memory
 // repository does not: Bundle.link (self, next) and entry.fullUrl on search results, HTTP
-// status codes from the OperationOutcome, application/fhir+json, and optional auth (OAuth2
+// status codes from the OperationOutcome, application/fhir+json, GET metadata, and optional auth (OAuth2
 // client credentials at <base>/token, or TLS client certificates) so the connector's auth
 // code is exercised against a server that refuses requests without it.
 'use strict';
@@ -149,6 +149,14 @@ async function handle(req, res, ctx) {
     return send(res, 401, outcome('error', 'login', 'Unauthorized'));
   }
 
+  // The router has no capabilities interaction (Medplum's server adds its own): a minimal one.
+  if (path === 'metadata' && req.method === 'GET') {
+    return send(res, 200, {
+      resourceType: 'CapabilityStatement', status: 'active', kind: 'instance', date: new Date().toISOString(),
+      fhirVersion: '4.0.1', format: ['json'], software: { name: 'Medplum FHIR router (in memory, tests)' },
+      rest: [{ mode: 'server' }],
+    });
+  }
   let parsed;
   try {
     parsed = body ? JSON.parse(body) : undefined;

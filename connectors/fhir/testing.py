@@ -1,4 +1,9 @@
-"""Start the test FHIR server (server.cjs: Medplum's FHIR router, in memory) and load data.
+"""Testing the fhir connector against a real FHIR server, for this project's tests and the
+contract suite (``contract_fixture``, entry point ``portal.connector_tests``: fhir).
+
+The server is tests/fhir_server/server.cjs: Medplum's FHIR router over its in-memory
+repository (npm packages pinned in tests/fhir_server/package-lock.json, installed by
+``make install``).
 
 ``FhirTestServer.start()`` runs ``node server.cjs`` on a free loopback port and waits for its
 "ready <url>" line; ``load()`` sends resources as batch bundles of PUTs (ids are kept, so the
@@ -7,6 +12,7 @@ are not limited). ``node_problem()`` says why the server cannot run here, or Non
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -15,12 +21,14 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-HERE = Path(__file__).resolve().parent
-DATA_DIR = HERE.parent / "data" / "fhir"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+HERE = REPO_ROOT / "tests" / "fhir_server"
+DATA_DIR = REPO_ROOT / "tests" / "data" / "fhir"
 NICTIZ_DIR = DATA_DIR / "nictiz-zib2020"
 PORTAL_PATIENTS_DIR = DATA_DIR / "portal-test-patients"
 START_TIMEOUT = 90.0
@@ -135,3 +143,72 @@ def read_resources(folder: Path) -> list[dict]:
 def all_test_resources() -> list[dict]:
     """The Nictiz zib2020 examples plus the project's own Dutch test patients."""
     return read_resources(NICTIZ_DIR) + read_resources(PORTAL_PATIENTS_DIR)
+
+
+# --------------------------------------------------------------------------- shared server and the contract suite
+
+#: The hospital patient-number system of the test patients (2.999 is the example OID arc).
+TEST_PATIENT_NUMBER_SYSTEM = "urn:oid:2.999.528.1.1"
+#: Text present only in unapproved (draft, entered-in-error, superseded) test resources.
+DRAFT_MARKER = "CONCEPTTEKST-NIET-GEACCORDEERD"
+_shared: FhirTestServer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_server() -> FhirTestServer:
+    """One loaded server per test process (started on first use, stopped at exit), so the
+    project's tests and the contract suite do not each pay the start-up and loading."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared.process.poll() is not None:
+            problem = node_problem()
+            if problem:
+                import pytest
+                pytest.skip(problem)
+            server = FhirTestServer.start()
+            try:
+                server.load(all_test_resources())
+            except BaseException:
+                server.stop()
+                raise
+            atexit.register(server.stop)
+            _shared = server
+        return _shared
+
+
+def connector_settings(server: FhirTestServer, **overrides):
+    from .settings import Settings
+    raw = {"base_url": server.base_url, "patient_number_system": TEST_PATIENT_NUMBER_SYSTEM,
+           "timeout_seconds": 30, **overrides}
+    return Settings.model_validate(raw)
+
+
+@contextmanager
+def contract_fixture(tmp_path):
+    """The fhir connector for the contract suite (portal.epd.testing), on the shared server."""
+    from datetime import date
+
+    from portal.epd.models import Sex
+    from portal.epd.testing import ContractFixture, KnownPatient
+
+    from .connector import FhirConnector
+
+    server = shared_server()
+    connector = FhirConnector(connector_settings(server), tmp_path)
+    try:
+        yield ContractFixture(
+            connector=connector,
+            patient=KnownPatient(patient_id="pt-devries", patient_number="03115577", bsn="999900006", birth_name="Bos",
+                                 birth_date=date(1938, 11, 2), sex=Sex.FEMALE, postcode="7514DR", house_number=120,
+                                 consent=True, partner_name="Vries", relation_agb_codes=frozenset({"01456789"})),
+            patient_without_consent=KnownPatient(patient_id="pt-smit", patient_number="04002211", bsn="999900018",
+                                                 birth_name="Smit", birth_date=date(1970, 1, 31), sex=Sex.MALE,
+                                                 postcode="7514BC", house_number=9, consent=False,
+                                                 relation_agb_codes=frozenset({"01234567"})),
+            unknown_patient_id="pt-does-not-exist",
+            rich_patient_id="pt-jansen",
+            draft_markers=(DRAFT_MARKER,),
+            other_patient_ids=("pt-devries", "pt-smit", "pt-visser", "pt-plain", "nl-core-Patient-01"),
+        )
+    finally:
+        connector.close()
