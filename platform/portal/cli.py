@@ -19,6 +19,7 @@ from .tenants import TenantConfigError
 COMMAND_GROUPS = [
     "portal.tenants.cli:tenants_cli",
     "portal.migrations.cli:db_cli",
+    "portal_connectors.demo.cli:demo_cli",
 ]
 
 
