@@ -12,7 +12,7 @@ import base64
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -53,7 +53,7 @@ from .patients import (
     telecom,
 )
 from .settings import BSN_SYSTEM, Settings
-from .values import dicts, get, parse_date, reference, text
+from .values import dicts, get, local, parse_date, reference, text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -66,14 +66,13 @@ def _newest(items: Iterable[T], key: Callable[[T], object]) -> tuple[T, ...]:
 
 
 def _sortable(value) -> tuple:
-    """Sort dates and datetimes (naive or aware) together; None last."""
+    """Sort dates and (naive, local) datetimes together; None last."""
     if value is None:
-        return (0, 0.0)
+        return (0, datetime.min)
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return (1, moment.timestamp())
+        return (1, local(value))
     if isinstance(value, date):
-        return (1, datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp())
+        return (1, datetime(value.year, value.month, value.day))
     return (1, value)
 
 
@@ -304,7 +303,7 @@ class FhirConnector:
 
     def list_admitted_patients(self, agb_codes: Collection[str] | None = None) -> Sequence[AdmittedPatient]:
         encounters, summaries = self._encounter_patients([("status", "in-progress")], agb_codes)
-        now = datetime.now(timezone.utc)
+        now = datetime.now()
         entries = []
         for encounter in encounters:
             patient = summaries.get(reference(encounter.get("subject")) or "")
@@ -316,15 +315,15 @@ class FhirConnector:
         return _newest(entries, lambda e: e.admission.admitted_at)
 
     def list_emergency_visits(self, since: datetime, agb_codes: Collection[str] | None = None) -> Sequence[EmergencyVisitEntry]:
-        moment = since if since.tzinfo else since.astimezone()
-        encounters, summaries = self._encounter_patients([("date", f"ge{moment.date().isoformat()}")], agb_codes)
+        since = local(since)
+        encounters, summaries = self._encounter_patients([("date", f"ge{since.date().isoformat()}")], agb_codes)
         entries = []
         for encounter in encounters:
             patient = summaries.get(reference(encounter.get("subject")) or "")
             if patient is None:
                 continue
             for visit in self._map([encounter], care.emergency_visit, "emergency visit"):
-                if _sortable(visit.arrived_at) >= _sortable(since):
+                if visit.arrived_at >= since:
                     entries.append(EmergencyVisitEntry(patient=patient, visit=visit))
         return _newest(entries, lambda e: e.visit.arrived_at)
 
@@ -350,7 +349,7 @@ class FhirConnector:
         return self._map(got["items"], mapper, what)
 
     def list_admissions(self, patient_id):
-        now = datetime.now(timezone.utc)
+        now = datetime.now()
         return _newest(self._encounters(patient_id, lambda e: care.admission(e, now), "admission"), lambda a: a.admitted_at)
 
     def list_emergency_registrations(self, patient_id):

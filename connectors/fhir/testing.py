@@ -22,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -167,13 +168,29 @@ def shared_server() -> FhirTestServer:
                 pytest.skip(problem)
             server = FhirTestServer.start()
             try:
-                server.load(all_test_resources())
+                server.load(all_test_resources() + recent_resources(datetime.now(timezone.utc)))
             except BaseException:
                 server.stop()
                 raise
             atexit.register(server.stop)
             _shared = server
         return _shared
+
+
+def recent_resources(now: datetime) -> list[dict]:
+    """Resources whose dates must be relative to today (static files would age): emergency
+    department visits of the last days, for the SEH overzicht."""
+    visits = []
+    for patient_id, days, complaint in (("pt-jansen", 2, "Pijn op de borst"), ("pt-smit", 1, "Val van trap")):
+        arrived = now - timedelta(days=days)
+        visits.append({
+            "resourceType": "Encounter", "id": f"enc-recent-seh-{patient_id}", "status": "finished",
+            "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER"},
+            "subject": {"reference": f"Patient/{patient_id}"}, "reasonCode": [{"text": complaint}],
+            "period": {"start": arrived.isoformat(timespec="seconds"),
+                       "end": (arrived + timedelta(hours=3)).isoformat(timespec="seconds")},
+            "hospitalization": {"admitSource": {"text": "Ambulance"}, "dischargeDisposition": {"text": "Naar huis"}}})
+    return visits
 
 
 def connector_settings(server: FhirTestServer, **overrides):
@@ -208,7 +225,7 @@ def contract_fixture(tmp_path):
             unknown_patient_id="pt-does-not-exist",
             rich_patient_id="pt-jansen",
             draft_markers=(DRAFT_MARKER,),
-            other_patient_ids=("pt-devries", "pt-smit", "pt-visser", "pt-plain", "nl-core-Patient-01"),
+            other_patient_ids=("pt-devries", "pt-smit", "pt-visser", "nl-core-Patient-01"),
         )
     finally:
         connector.close()

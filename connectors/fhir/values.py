@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -84,9 +85,18 @@ def first_code(concept: Any, system: str | None = None) -> tuple[str | None, str
     return None, None
 
 
+#: The hospitals' time zone: the view models' naive datetimes mean hospital local time.
+HOSPITAL_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def local(moment: datetime) -> datetime:
+    """A naive datetime in hospital local time (aware ones are converted)."""
+    return moment.astimezone(HOSPITAL_TIME).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def parse_datetime(value: Any) -> datetime | None:
-    """FHIR dateTime/instant -> datetime (aware when the source has an offset). A date alone
-    gives midnight; a year or year-month gives its first day."""
+    """FHIR dateTime/instant -> naive datetime in hospital local time (the offset, if any,
+    applied). A date alone gives midnight; a year or year-month gives its first day."""
     if not isinstance(value, str) or not value:
         return None
     raw = value.strip()
@@ -97,7 +107,7 @@ def parse_datetime(value: Any) -> datetime | None:
             return datetime(int(raw[:4]), int(raw[5:7]), 1)
         if len(raw) == 10:
             return datetime.fromisoformat(raw)
-        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        return local(datetime.fromisoformat(raw.replace("Z", "+00:00")))
     except ValueError:
         return None
 
