@@ -5,7 +5,7 @@ client is shared by all requests of one tenant; ``httpx.Client`` and the thread 
 thread-safe, so Flask's threads may call it at the same time.
 
 Errors raised: ``EpdUnavailable`` (no connection, timeout, 5xx, refused credentials),
-``EpdBadData`` (an answer that is not the FHIR asked for). Messages never carry patient data:
+``EpdTimeout`` when it did not answer in time, ``EpdBadData`` (an answer that is not the FHIR asked for). Messages never carry patient data:
 they name the resource type and the HTTP status, not the query.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from portal.epd.errors import EpdBadData, EpdUnavailable
+from portal.epd.errors import EpdBadData, EpdTimeout, EpdUnavailable
 
 from .auth import build_auth, ssl_context
 from .settings import Settings
@@ -193,7 +193,7 @@ class FhirClient:
         try:
             response = self._http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:
-            raise EpdUnavailable(f"FHIR server did not answer in time ({what})") from exc
+            raise EpdTimeout(f"FHIR server did not answer in time ({what})") from exc
         except httpx.HTTPStatusError as exc:  # from the OAuth2 token request
             raise EpdUnavailable(f"FHIR token endpoint refused the portal (HTTP {exc.response.status_code})") from exc
         except httpx.HTTPError as exc:

@@ -114,9 +114,15 @@ function makeAuth(args) {
   if (!secret) throw new Error('--token-client-secret-env must name a set environment variable');
   const tokens = new Set();
   return {
-    issue(form) {
-      const ok = form.get('grant_type') === 'client_credentials' && form.get('client_id') === args.tokenClientId
-        && form.get('client_secret') === secret;
+    issue(form, header) {
+      // client_secret_basic (Authorization header) or client_secret_post (form fields).
+      let [id, given] = [form.get('client_id'), form.get('client_secret')];
+      if (header?.startsWith('Basic ')) {
+        const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        [id, given] = [decodeURIComponent(decoded.slice(0, colon)), decodeURIComponent(decoded.slice(colon + 1))];
+      }
+      const ok = form.get('grant_type') === 'client_credentials' && id === args.tokenClientId && given === secret;
       if (!ok) return null;
       const token = crypto.randomBytes(24).toString('hex');
       tokens.add(token);
@@ -141,7 +147,7 @@ async function handle(req, res, ctx) {
   if (args.delayMs > 0) await new Promise((r) => setTimeout(r, args.delayMs));
 
   if (auth && path === 'token' && req.method === 'POST') {
-    const granted = auth.issue(new URLSearchParams(body));
+    const granted = auth.issue(new URLSearchParams(body), req.headers.authorization);
     return granted ? send(res, 200, granted, 'application/json') : send(res, 401, { error: 'invalid_client' }, 'application/json');
   }
   if (auth && !auth.check(req)) {
