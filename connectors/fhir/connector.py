@@ -87,11 +87,8 @@ class FhirConnector:
 
     @classmethod
     def from_config(cls, tenant, settings=None) -> "FhirConnector":
-        parsed = parse_settings(Settings, tenant.connector.settings)
-        try:
-            return cls(parsed, getattr(tenant, "folder", "") or ".")
-        except ValueError as exc:  # missing secret or file: a configuration problem
-            raise ValueError(str(exc)) from None
+        # A missing secret or file raises ValueError naming the key, like a bad setting.
+        return cls(parse_settings(Settings, tenant.connector.settings), getattr(tenant, "folder", "") or ".")
 
     def close(self) -> None:
         self.client.close()
