@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses, when they are missing and we may:
 # softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
-# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text).
+# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text),
 # nodejs + npm (the test FHIR server of the fhir connector).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
