@@ -16,7 +16,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from .core import formatting
+from .core import ceiling, formatting
 from .core.navigation import navigation_for
 from .epd.registry import build_connector
 from .settings import SettingsError
@@ -90,6 +90,7 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
         init = getattr(blueprint, "init_portal_app", None)
         if init is not None:
             init(app)
+    ceiling.init_app(app)
 
     @app.context_processor
     def _layout_context() -> dict:

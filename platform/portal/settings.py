@@ -25,6 +25,9 @@ class Settings:
     instance_dir: Path
     tenants_dir: Path
     themes_dir: Path
+    #: ``PORTAL_BENCH_CEILING=1``: serve ``GET /bench/ceiling`` (``portal.core.ceiling``), a
+    #: constant reply through the whole stack that ``make bench`` measures as the ceiling.
+    bench_ceiling: bool = False
 
     @property
     def production(self) -> bool:
@@ -33,7 +36,8 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Build from ``PORTAL_ENV``, ``DATABASE_URL``, ``PORTAL_INSTANCE_DIR``,
-        ``PORTAL_TENANTS_DIR`` and ``PORTAL_THEMES_DIR``; keyword arguments win."""
+        ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR`` and ``PORTAL_BENCH_CEILING``; keyword
+        arguments win."""
         environment = overrides.pop("environment", None) or os.environ.get("PORTAL_ENV", "development")
         if environment not in ENVIRONMENTS:
             raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
@@ -49,7 +53,19 @@ class Settings:
             instance_dir=instance_dir,
             tenants_dir=Path(overrides.pop("tenants_dir", None) or default_tenants_dir()),
             themes_dir=Path(overrides.pop("themes_dir", None) or default_themes_dir()),
+            bench_ceiling=_flag("PORTAL_BENCH_CEILING", overrides.pop("bench_ceiling", None)),
         )
         if overrides:
             raise TypeError(f"unknown settings: {', '.join(overrides)}")
         return settings
+
+
+def _flag(variable: str, override: bool | None) -> bool:
+    if override is not None:
+        return bool(override)
+    value = os.environ.get(variable, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{variable} must be 1 or 0, not {value!r}")
