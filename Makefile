@@ -53,3 +53,6 @@ test-fast: install ## Run the suite without installing system packages
 
 clean: ## Remove the virtualenv and the instance folder (local database, demo EPDs)
 	rm -rf $(VENV) instance
+
+bench: install ## Benchmark GP sessions under gunicorn on PostgreSQL and SQLite (10k/100k/1M patients; not part of make test)
+	$(PY) bench/portal_bench.py $(BENCH_ARGS)

@@ -1,0 +1,225 @@
+"""The load of ``make bench``: logged-in GPs clicking through the portal, no think time.
+
+Run by ``bench/portal_bench.py`` as a process of its own (never inside the server):
+
+    .venv/bin/python bench/gp_load.py PLAN.json --phase gp --duration 30 --warmup 5 --out samples.json
+
+Each of ``--clients`` worker processes is one GP with their own UZI card: it logs in through
+the challenge signed with the card key (``/login/uzi/challenge`` + ``/login/uzi/response``,
+the production path), then repeats a GP's round for one of their own patients — search by
+name + birth date + sex, search by BSN, "Kies deze patiënt", "Ga verder met deze patiënt",
+Patiëntinformatie, Zorgmomenten, Dossier pages, Labuitslagen and one lab graph, a letter —
+until the time is up. Each step runs only when its page exists in the portal under test
+(``routes`` in the plan), so the benchmark works before and after screens are added.
+Phase ``ceiling`` instead requests the bare route without a session.
+
+Requests go to the server over loopback as nginx would forward them: ``X-Forwarded-Proto:
+https`` and a client address in ``X-Forwarded-For``. The session cookie is kept by hand
+because in production it is ``Secure`` (HTTPS only) and this client speaks plain HTTP to the
+proxy's upstream. Output: every request as ``[kind, seconds since start, milliseconds,
+status]``, requests in the warm-up dropped, plus unexpected answers per kind.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import multiprocessing
+import re
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+_TOKEN = re.compile(r'name="patient" value="([^"]+)"')
+#: How many Dossier pages besides the overview one round opens (rotating over all of them).
+DOSSIER_PAGES_PER_ROUND = 3
+
+
+class UnexpectedAnswer(Exception):
+    pass
+
+
+class Browser:
+    """One GP's browser: a keep-alive connection, the session cookie, timing per request."""
+
+    def __init__(self, plan: dict, client_no: int, started: float, samples: list, errors: dict):
+        host = plan["host"]
+        self.http = httpx.Client(base_url=plan["base_url"], follow_redirects=False, timeout=30.0, headers={
+            "Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": f"192.0.2.{10 + client_no}",
+            "Referer": f"https://{host}/", "User-Agent": "portal-bench"})
+        self.cookie_name: str | None = None
+        self.cookie: str | None = None
+        self.started, self.samples, self.errors = started, samples, errors
+        self.csrf = ""
+
+    def request(self, kind: str, method: str, url: str, expect: int = 200, **kwargs) -> httpx.Response:
+        headers = kwargs.pop("headers", {})
+        if self.cookie:
+            headers["Cookie"] = f"{self.cookie_name}={self.cookie}"
+        offset, begin = time.time() - self.started, time.perf_counter()
+        response = self.http.request(method, url, headers=headers, **kwargs)
+        elapsed = time.perf_counter() - begin
+        self.samples.append((kind, round(offset, 4), round(elapsed * 1000, 3), response.status_code))
+        self.http.cookies.clear()  # the cookie is kept by hand (see the module docstring)
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "portal_" not in name:
+                continue
+            self.cookie_name = name
+            self.cookie = None if not value or "max-age=0" in header.lower() else value
+        if response.status_code != expect:
+            key = f"{kind} {response.status_code}"
+            self.errors[key] = self.errors.get(key, 0) + 1
+            raise UnexpectedAnswer(key)
+        found = _CSRF_FIELD.search(response.text) if "html" in response.headers.get("content-type", "") else None
+        if found:
+            self.csrf = found[1]
+        return response
+
+    def get(self, kind: str, url: str, expect: int = 200) -> httpx.Response:
+        return self.request(kind, "GET", url, expect)
+
+    def post(self, kind: str, url: str, data: dict, expect: int = 200) -> httpx.Response:
+        return self.request(kind, "POST", url, expect, data={"csrf_token": self.csrf, **data})
+
+    def login(self, plan: dict, gp: dict) -> None:
+        """The UZI-pas login as the local helper does it: sign ``<tenant>|<challenge>``."""
+        page = self.get("login page", "/login")
+        csrf = _CSRF_META.search(page.text)[1]
+        challenge = self.request("login challenge", "POST", "/login/uzi/challenge",
+                                 headers={"X-CSRFToken": csrf}, json={}).json()["challenge"]
+        key = serialization.load_pem_private_key(gp["key"].encode(), None)
+        signature = key.sign(f"{plan['tenant']}|{challenge}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        self.request("login response", "POST", "/login/uzi/response", headers={"X-CSRFToken": csrf}, json={
+            "challenge": challenge, "certificate": gp["certificate"], "chain": gp["chain"],
+            "signature": base64.b64encode(signature).decode()})
+        self.get("core.home", "/")
+
+
+def _link(routes: dict, endpoint: str, text: str) -> str | None:
+    """The first link in ``text`` to ``endpoint`` (a rule like /dossier/brieven/<letter_id>)."""
+    rule = routes.get(endpoint)
+    if rule is None:
+        return None
+    pattern = re.escape(re.sub(r"<[^>]+>", "\x00", rule)).replace("\x00", r"[^\"/?#]+")
+    found = re.search(rf'href="({pattern}(?:\?[^"]*)?)"', text)
+    return html.unescape(found[1]) if found else None
+
+
+def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> None:
+    """One GP's round for one patient, over the pages that exist."""
+    if "search.search" not in routes:
+        browser.get("core.home", "/")
+        return
+    search = routes["search.search"]
+    browser.post("search (name + birth date)", search, {
+        "birth_name": patient["birth_name"], "birth_date": patient["birth_date"], "sex": patient["sex"]})
+    found = browser.post("search (BSN)", search, {"bsn": patient["bsn"]})
+    token = _TOKEN.search(found.text)
+    if token is None or "access.choose" not in routes or "access.confirm" not in routes:
+        raise UnexpectedAnswer("search (BSN) without a patient to choose")
+    browser.post("access.choose", routes["access.choose"], {"patient": token[1]}, expect=302)
+    browser.get("access.confirm", routes["access.confirm"])
+    browser.post("access.proceed", routes["access.confirm"], {}, expect=302)
+    dossier = sorted(e for e in routes if e.startswith("record.") and e not in ("record.index", "record.letter")
+                     and "<" not in routes[e])
+    start = (round_no * DOSSIER_PAGES_PER_ROUND) % len(dossier) if dossier else 0
+    chosen = (dossier + dossier)[start:start + DOSSIER_PAGES_PER_ROUND]
+    if "record.letters" in routes and "record.letters" not in chosen:
+        chosen.append("record.letters")
+    pages = ["patient.info", "care_events.index", "record.index", *chosen, "results.lab"]
+    links: dict[str, str] = {}
+    for endpoint in pages:
+        if endpoint not in routes:
+            continue
+        text = browser.get(endpoint, routes[endpoint]).text
+        for target in ("results.lab_graph", "record.letter"):
+            links.setdefault(target, _link(routes, target, text))
+    for target in ("results.lab_graph", "record.letter"):
+        if links.get(target):
+            browser.get(target, links[target])
+
+
+def _client(plan: dict, phase: str, client_no: int, start_at: float, stop_at: float, warmup_until: float, queue) -> None:
+    samples: list = []
+    errors: dict[str, int] = {}
+    started = start_at
+    browser = Browser(plan, client_no, started, samples, errors)
+    gp = plan["gps"][client_no % len(plan["gps"])]
+    try:
+        if phase == "gp":
+            browser.login(plan, gp)
+        samples.clear()  # the login is not part of the measured load
+        while time.time() < start_at:
+            time.sleep(0.005)
+        round_no = 0
+        while time.time() < stop_at:
+            try:
+                if phase == "ceiling":
+                    browser.get("bare route (ceiling)", plan["ceiling_path"])
+                else:
+                    patient = gp["patients"][(round_no * 7 + client_no) % len(gp["patients"])]
+                    gp_round(browser, plan["routes"], patient, round_no)
+            except (UnexpectedAnswer, httpx.HTTPError) as exc:
+                if isinstance(exc, httpx.HTTPError):
+                    errors[f"{type(exc).__name__}"] = errors.get(type(exc).__name__, 0) + 1
+            round_no += 1
+    except (UnexpectedAnswer, httpx.HTTPError, KeyError, TypeError) as exc:
+        errors[f"client {client_no} stopped: {type(exc).__name__} {exc}"] = 1
+    kept = [s for s in samples if started + s[1] >= warmup_until and started + s[1] + s[2] / 1000 <= stop_at]
+    queue.put({"client": client_no, "samples": kept, "errors": errors})
+
+
+def run(plan: dict, phase: str, clients: int, duration: float, warmup: float) -> dict:
+    """Run ``clients`` processes for ``warmup + duration`` seconds; their samples merged."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    start_at = time.time() + (3.0 if phase == "gp" else 0.5) + 0.2 * clients  # after every login
+    warmup_until = start_at + warmup
+    stop_at = warmup_until + duration
+    workers = [context.Process(target=_client, args=(plan, phase, n, start_at, stop_at, warmup_until, queue))
+               for n in range(clients)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=stop_at - time.time() + 120) for _ in workers]
+    for worker in workers:
+        worker.join()
+    samples = [tuple(s) for r in results for s in r["samples"]]
+    errors: dict[str, int] = {}
+    for r in results:
+        for key, count in r["errors"].items():
+            errors[key] = errors.get(key, 0) + count
+    # Offsets relative to the end of the warm-up: the measured window is [0, duration].
+    shift = warmup_until - start_at
+    return {"phase": phase, "clients": clients, "duration": duration, "warmup": warmup,
+            "window": [warmup_until, stop_at],
+            "samples": [(k, round(t - shift, 4), ms, st) for k, t, ms, st in samples], "errors": errors}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("plan", type=Path)
+    parser.add_argument("--phase", choices=("gp", "ceiling"), required=True)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    plan = json.loads(args.plan.read_text())
+    result = run(plan, args.phase, args.clients, args.duration, args.warmup)
+    args.out.write_text(json.dumps(result))
+    print(f"{args.phase}: {len(result['samples'])} requests in {args.duration:.0f} s, "
+          f"unexpected: {result['errors'] or 'none'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

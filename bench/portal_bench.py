@@ -1,0 +1,232 @@
+"""``make bench``: the portal served as in production, under the load of GPs at work.
+
+    .venv/bin/python bench/portal_bench.py                          # PostgreSQL, then SQLite; 10k, 100k, 1M
+    .venv/bin/python bench/portal_bench.py --databases postgresql --sizes 10000 --duration 20
+
+For each portal database (PostgreSQL: a database of its own, created and dropped here;
+SQLite: a file in a temporary folder) and each demo EPD size (cached in ``bench/.cache/`` by
+``epd_cache.py``), this script migrates the database, creates the demo GPs' accounts, writes
+tenant folders as a hospital configures them (no demo login, the bench's UZI CA trusted,
+loopback as the proxy, ``rate_limits`` raised), starts gunicorn with
+``config/gunicorn.conf.py`` and ``PORTAL_ENV=production`` (``testing`` for SQLite, which
+production refuses), and then runs ``gp_load.py`` in a separate process twice:
+
+1. ``ceiling``: ``--clients`` clients on the bare route (``PORTAL_BENCH_CEILING=1``), the
+   most requests per second the stack can serve on this machine;
+2. ``gp``: the same number of GPs, logged in with their UZI cards, clicking without pause.
+
+Meanwhile the peak RSS of every gunicorn worker is read from /proc. Afterwards it counts the
+audit records written during the measured window and runs ``portal audit verify``.
+Results: ``bench/results/portal_bench.json`` and ``portal_bench.md``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_report  # noqa: E402
+from bench_setup import (HOST, REPO, TENANT, PortalDatabase, create_accounts, gp_plan,  # noqa: E402
+                         tenant_folders)
+from epd_cache import DEFAULT_SEED, cached_epd  # noqa: E402
+
+from portal.audit.models import AuditRecord  # noqa: E402
+from portal.auth.cards import UziAuthority  # noqa: E402
+from portal.core import ceiling  # noqa: E402
+from portal.db import Database  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _environment(database: PortalDatabase, folder: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    env.update({
+        "PORTAL_ENV": "production" if database.kind == "postgresql" else "testing",
+        "DATABASE_URL": database.url,
+        "PORTAL_INSTANCE_DIR": str(folder / "instance"),
+        "PORTAL_TENANTS_DIR": str(folder / "tenants"),
+        "PORTAL_THEMES_DIR": str(REPO / "themes"),
+        "PORTAL_BENCH_CEILING": "1",
+        "PORTAL_BIND": f"127.0.0.1:{port}",
+        "PORTAL_ZGT_SECRET_KEY": secrets.token_urlsafe(48),
+        "PORTAL_MST_SECRET_KEY": secrets.token_urlsafe(48),
+    })
+    return env
+
+
+def _portal(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "portal"), *args], env=env, cwd=REPO, capture_output=True, text=True,
+                          check=check)
+
+
+def _routes(env: dict) -> dict[str, str]:
+    """Endpoint -> URL rule of the tenant app as it will be served."""
+    code = ("import json; from portal.platform import create_platform; "
+            f"app = create_platform().apps[{TENANT!r}]; "
+            "print(json.dumps({r.endpoint: r.rule for r in app.url_map.iter_rules()}))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+class MemoryWatch(threading.Thread):
+    """Peak RSS (VmHWM) of every child of the gunicorn master, sampled from /proc."""
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.peaks, self.stopped = master, {}, threading.Event()
+
+    def _children(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.master:
+                        found.append(int(entry.name))
+                except (OSError, IndexError, ValueError):
+                    continue
+        return found
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.5):
+            for pid in self._children():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+
+    def stop(self) -> dict[int, float]:
+        self.stopped.set()
+        self.join()
+        return {pid: kib / 1024 for pid, kib in self.peaks.items()}
+
+
+def _serve(env: dict, log: Path, port: int) -> subprocess.Popen:
+    server = subprocess.Popen([str(VENV_BIN / "gunicorn"), "-c", "config/gunicorn.conf.py", "portal.wsgi:application"],
+                              env=env, cwd=REPO, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}; see {log}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/login", headers={"Host": HOST}, timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    server.terminate()
+    raise RuntimeError(f"gunicorn did not answer within 120 s; see {log}")
+
+
+def _load(plan_file: Path, phase: str, args, out: Path) -> dict:
+    subprocess.run([sys.executable, str(Path(__file__).with_name("gp_load.py")), str(plan_file), "--phase", phase,
+                    "--clients", str(args.clients), "--duration", str(args.duration), "--warmup", str(args.warmup),
+                    "--out", str(out)], check=True, cwd=REPO)
+    return json.loads(out.read_text())
+
+
+def _audit_appends(database_url: str, window: list[float]) -> int:
+    start, stop = (datetime.fromtimestamp(t, timezone.utc) for t in window)
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            return session.scalar(select(func.count()).select_from(AuditRecord).where(
+                AuditRecord.tenant_id == TENANT, AuditRecord.occurred_at >= start, AuditRecord.occurred_at < stop))
+    finally:
+        database.dispose()
+
+
+def run_one(kind: str, size: int, args) -> dict:
+    epd = cached_epd(args.seed, size)
+    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+        folder = Path(tmp)
+        database = PortalDatabase.create(kind, folder, args.postgres)
+        try:
+            port = _free_port()
+            authority = UziAuthority.create(name="BENCH")
+            tenant_folders(folder / "tenants", epd, authority)
+            env = _environment(database, folder, port)
+            _portal(env, "db", "upgrade")
+            create_accounts(database.url, epd, args.seed)
+            routes = _routes(env)
+            plan = {"base_url": f"http://127.0.0.1:{port}", "host": HOST, "tenant": TENANT, "routes": routes,
+                    "ceiling_path": ceiling.PATH, "gps": gp_plan(epd, args.clients, args.patients, authority)}
+            plan_file = folder / "plan.json"
+            plan_file.write_text(json.dumps(plan))
+            print(f"[{kind} {size:,}] serving on :{port}; {len(plan['gps'])} GPs, "
+                  f"{sum(len(g['patients']) for g in plan['gps'])} patients; pages: "
+                  f"{', '.join(sorted(e for e in routes if '.' in e and not e.startswith(('static', 'auth.'))))}",
+                  flush=True)
+            server = _serve(env, folder / "gunicorn.log", port)
+            watch = MemoryWatch(server.pid)
+            watch.start()
+            try:
+                ceiling_run = _load(plan_file, "ceiling", args, folder / "ceiling.json")
+                gp_run = _load(plan_file, "gp", args, folder / "gp.json")
+            finally:
+                peaks = watch.stop()
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(timeout=60)
+            appends = _audit_appends(database.url, gp_run["window"])
+            verify = _portal(env, "audit", "verify", "--tenant", TENANT, check=False)
+            return bench_report.summarise(kind, size, ceiling_run, gp_run, peaks, appends, verify.returncode,
+                                          (verify.stdout + verify.stderr).strip())
+        finally:
+            database.drop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", nargs="+", choices=("postgresql", "sqlite"), default=["postgresql", "sqlite"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--clients", type=int, default=8, help="concurrent GPs (and ceiling clients)")
+    parser.add_argument("--duration", type=float, default=30.0, help="measured seconds per phase")
+    parser.add_argument("--warmup", type=float, default=5.0, help="seconds of load before measuring")
+    parser.add_argument("--patients", type=int, default=100, help="patients per GP")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
+                                                             "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--output", default="portal_bench", help="file name stem in bench/results/")
+    args = parser.parse_args(argv)
+    for size in args.sizes:  # generate (or find) every EPD before anything is timed
+        cached_epd(args.seed, size)
+    runs = []
+    for kind in args.databases:
+        for size in args.sizes:
+            runs.append(run_one(kind, size, args))
+            print(bench_report.run_table(runs[-1]), flush=True)
+    report = bench_report.report(runs, vars(args))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    markdown = bench_report.markdown(report)
+    (RESULTS / f"{args.output}.md").write_text(markdown)
+    print(markdown)
+    return 0 if report["targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
