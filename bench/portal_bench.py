@@ -149,6 +149,16 @@ def _load(plan_file: Path, phase: str, args, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
+def _profile(pid: int, args, name: str) -> subprocess.Popen:
+    """py-spy (``pip install py-spy``) over every worker during the GP phase: collapsed
+    stacks in bench/results/profile-<name>.txt (``bench/profile_summary.py`` reads them)."""
+    RESULTS.mkdir(exist_ok=True)
+    return subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "--pid", str(pid), "--subprocesses", "--format", "raw",
+                             "--rate", "250", "--duration", str(int(args.warmup + args.duration + 4)), "--nonblocking",
+                             "--output", str(RESULTS / f"profile-{name}.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _audit_appends(database_url: str, window: list[float]) -> int:
     start, stop = (datetime.fromtimestamp(t, timezone.utc) for t in window)
     database = Database(database_url)
@@ -186,7 +196,10 @@ def run_one(kind: str, size: int, args) -> dict:
             watch.start()
             try:
                 ceiling_run = _load(plan_file, "ceiling", args, folder / "ceiling.json")
+                profiler = _profile(server.pid, args, f"{kind}-{size}") if args.profile else None
                 gp_run = _load(plan_file, "gp", args, folder / "gp.json")
+                if profiler:
+                    profiler.wait()
             finally:
                 peaks = watch.stop()
                 os.killpg(server.pid, signal.SIGTERM)
@@ -210,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--profile", action="store_true", help="record the workers with py-spy during the GP phase")
     parser.add_argument("--output", default="portal_bench", help="file name stem in bench/results/")
     args = parser.parse_args(argv)
     for size in args.sizes:  # generate (or find) every EPD before anything is timed
