@@ -49,11 +49,12 @@ class UnexpectedAnswer(Exception):
 class Browser:
     """One GP's browser: a keep-alive connection, the session cookie, timing per request."""
 
-    def __init__(self, plan: dict, client_no: int, started: float, samples: list, errors: dict):
+    def __init__(self, plan: dict, client_no: int, started: float, samples: list, errors: dict, transport=None):
         host = plan["host"]
-        self.http = httpx.Client(base_url=plan["base_url"], follow_redirects=False, timeout=30.0, headers={
-            "Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": f"192.0.2.{10 + client_no}",
-            "Referer": f"https://{host}/", "User-Agent": "portal-bench"})
+        headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": f"192.0.2.{10 + client_no}",
+                   "Referer": f"https://{host}/", "User-Agent": "portal-bench"}
+        self.http = httpx.Client(base_url=plan["base_url"], follow_redirects=False, timeout=30.0, transport=transport,
+                                 headers=headers)
         self.cookie_name: str | None = None
         self.cookie: str | None = None
         self.started, self.samples, self.errors = started, samples, errors
