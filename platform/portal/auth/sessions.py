@@ -86,7 +86,8 @@ class DatabaseSessionInterface(SessionInterface):
         tenant_id = app.extensions["portal.tenant"].id
         database = app.extensions["portal.db"]
         now = utcnow()
-        with database.engine.begin() as conn:
+        # One statement (two for an expired session, each complete on its own): autocommit.
+        with database.autocommit_engine.connect() as conn:
             row = conn.execute(select(_table).where(_table.c.id_hash == token_hash(token),
                                                     _table.c.tenant_id == tenant_id)).first()
             if row is None:
@@ -115,32 +116,39 @@ class DatabaseSessionInterface(SessionInterface):
             return
         idle, lifetime = _lifetimes(app)
         now = utcnow()
-        with database.engine.begin() as conn:
-            if session.rotate and session.token is not None:
-                conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
-                session.token = None
-            if session.token is None:
-                session.token = secrets.token_urlsafe(32)
-                session.created_at = now
-                conn.execute(insert(_table).values(
-                    id_hash=token_hash(session.token), tenant_id=app.extensions["portal.tenant"].id,
-                    account_id=_account_id(session), data=self.serializer.dumps(dict(session)),
-                    created_at=now, last_seen_at=now, expires_at=min(now + idle, now + lifetime)))
-                response.set_cookie(name, session.token, domain=domain, path=path,
-                                    secure=self.get_cookie_secure(app), httponly=True,
-                                    samesite=self.get_cookie_samesite(app))
-                session.rotate = False
-                return
-            if not session.modified and session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL:
-                return
-            values = dict(last_seen_at=now, expires_at=min(now + idle, session.created_at + lifetime))
-            if session.modified:
-                values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
+        if session.rotate or session.token is None:
+            self._create(app, session, response, now, idle, lifetime)
+            return
+        if not session.modified and session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL:
+            return
+        values = dict(last_seen_at=now, expires_at=min(now + idle, session.created_at + lifetime))
+        if session.modified:
+            values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
+        # A single UPDATE: autocommit spares the transaction's round trips.
+        with database.autocommit_engine.connect() as conn:
             updated = conn.execute(update(_table).where(_table.c.id_hash == token_hash(session.token))
                                    .values(**values)).rowcount
         if not updated:  # ended elsewhere (logout in another tab, deactivation): stay ended
             response.delete_cookie(name, domain=domain, path=path)
 
+    def _create(self, app: Flask, session: ServerSession, response: Response, now: datetime, idle: timedelta,
+                lifetime: timedelta) -> None:
+        """Store a new session (or the same data under a new id) and set its cookie."""
+        name = self.get_cookie_name(app)
+        domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
+        with app.extensions["portal.db"].engine.begin() as conn:
+            if session.rotate and session.token is not None:
+                conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
+                session.token = None
+            session.token = secrets.token_urlsafe(32)
+            session.created_at = now
+            conn.execute(insert(_table).values(
+                id_hash=token_hash(session.token), tenant_id=app.extensions["portal.tenant"].id,
+                account_id=_account_id(session), data=self.serializer.dumps(dict(session)),
+                created_at=now, last_seen_at=now, expires_at=min(now + idle, now + lifetime)))
+        response.set_cookie(name, session.token, domain=domain, path=path, secure=self.get_cookie_secure(app),
+                            httponly=True, samesite=self.get_cookie_samesite(app))
+        session.rotate = False
 
 def end_sessions(conn, account_ids: list[int]) -> int:
     """Delete every session of these accounts (any tenant); returns how many ended."""
