@@ -23,7 +23,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..audit import Action, AuditEvent, AuditWriteError, record
-from ..db import get_session
+from ..db import get_database, get_session
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
 from .decision import Decision, Outcome, ProviderFacts, decide
@@ -71,9 +71,11 @@ def at_hap() -> bool:
 
 def provider_facts() -> ProviderFacts:
     """The logged-in provider, with the practices the hospital authorised them to cover."""
-    rows = get_session().execute(
-        select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
-        .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
+    # Every patient page asks: one SELECT in autocommit, no request transaction for it.
+    with get_database().autocommit_engine.connect() as conn:
+        rows = conn.execute(
+            select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
+            .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
     covered = frozenset(agb for agb, until in rows if until is None or until >= today())
     return ProviderFacts(agb_code=current_user.agb_code, practice_agb=current_user.practice_agb,
                          covered_practice_agbs=covered)

@@ -23,13 +23,19 @@ __all__ = ["bp", "init_portal_app"]
 
 
 def _load_provider(user_id: str):
+    from sqlalchemy import select
+
     from ..accounts.models import Account
-    from ..db import get_session
+    from ..db import get_database
     from .service import provider_from
 
     if not user_id.isdigit():
         return None
-    account = get_session().get(Account, int(user_id))
+    # Every page asks: one SELECT in autocommit (no BEGIN/ROLLBACK round trips), and no
+    # request session opened just for this.
+    accounts = Account.__table__
+    with get_database().autocommit_engine.connect() as conn:
+        account = conn.execute(select(accounts).where(accounts.c.id == int(user_id))).first()
     tenant = current_app.extensions["portal.tenant"]
     if account is None or not account.active or account.tenant_id != tenant.id:
         return None
