@@ -16,8 +16,9 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from .core import ceiling, formatting
+from .core import formatting
 from .core.navigation import navigation_for
+from .core.ceiling import init_app as init_bench_ceiling
 from .epd.registry import build_connector
 from .settings import SettingsError
 from .tenants import TenantConfig
@@ -90,7 +91,7 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
         init = getattr(blueprint, "init_portal_app", None)
         if init is not None:
             init(app)
-    ceiling.init_app(app)
+    init_bench_ceiling(app)
 
     @app.context_processor
     def _layout_context() -> dict:
