@@ -5,17 +5,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from portal.tenants.schema import RateLimit
 from portal.web import ratelimit
 
 from support.hardening import token_on as csrf_token_of
-
-
-def with_limits(monkeypatch, app, **limits):
-    """Lower ``app``'s tenant limits for one test (the tenant object is frozen: swap a copy)."""
-    tenant = app.extensions["portal.tenant"]
-    changed = tenant.rate_limits.model_copy(update={k: RateLimit(count=c, seconds=s) for k, (c, s) in limits.items()})
-    monkeypatch.setitem(app.extensions, "portal.tenant", tenant.model_copy(update={"rate_limits": changed}))
+from support.hardening import with_limits
 
 
 def test_sliding_window_counts_the_previous_window_by_its_overlap(app, platform, db_session, monkeypatch):

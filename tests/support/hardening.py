@@ -164,7 +164,7 @@ def row_counts(platform, app) -> dict[str, int]:
 
 #: What an error page must never show: internals of Python, Flask, SQL or the database.
 INTERNALS = re.compile(r"Traceback|File \"|sqlalchemy|psycopg|sqlite3|werkzeug|jinja2|"
-                       r"SELECT .* FROM|Internal Server Error|Bad Request|Method Not Allowed", re.I)
+                       r"Internal Server Error|Bad Request|Method Not Allowed|OperationalError", re.I)
 
 
 def token_on(client, path: str = "/login") -> str:
@@ -173,3 +173,13 @@ def token_on(client, path: str = "/login") -> str:
     match = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
     assert match, f"no CSRF token on {path}"
     return match.group(1)
+
+
+def with_limits(monkeypatch, app, **limits):
+    """Set ``app``'s tenant rate limits for one test: ``with_limits(mp, app, login_per_address=(3, 300))``
+    (the tenant object is frozen: a changed copy is swapped in and restored afterwards)."""
+    from portal.tenants.schema import RateLimit
+
+    tenant = app.extensions["portal.tenant"]
+    changed = tenant.rate_limits.model_copy(update={k: RateLimit(count=c, seconds=s) for k, (c, s) in limits.items()})
+    monkeypatch.setitem(app.extensions, "portal.tenant", tenant.model_copy(update={"rate_limits": changed}))

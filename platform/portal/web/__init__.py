@@ -14,17 +14,33 @@ Listed in ``portal.app.BLUEPRINTS`` as ``portal.web:bp`` (the health blueprint);
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Request
+from werkzeug.exceptions import BadRequest
 
 from ..core.security import TrustedProxyFix
 from . import errors, headers, logscrub, ratelimit
 from .health import bp
 
-__all__ = ["bp", "init_app"]
+__all__ = ["PortalRequest", "bp", "init_app"]
+
+
+class PortalRequest(Request):
+    """Flask's request, except that JSON nested deeper than Python's recursion limit is
+    bad JSON like any other (the standard parser raises RecursionError, which
+    ``get_json(silent=True)`` would let through as a 500)."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("JSON nested too deeply") from None
 
 
 def init_app(app: Flask) -> None:
     tenant = app.extensions["portal.tenant"]
+    app.request_class = PortalRequest
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, tenant.auth.trusted_proxies)  # type: ignore[method-assign]
     headers.init_app(app)
     errors.init_app(app)
