@@ -28,9 +28,7 @@ class Platform:
     def close(self) -> None:
         """Release database connections (the portal's and the connectors' own)."""
         for app in self.apps.values():
-            dispose = getattr(app.extensions.get("portal.connector"), "dispose", None)
-            if dispose is not None:
-                dispose()
+            app.extensions["portal.connector"].close()
         self.database.dispose()
 
     @property
