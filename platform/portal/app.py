@@ -34,6 +34,8 @@ BLUEPRINTS = [
     "portal.auth:bp",
     "portal.audit.api:bp",
     "portal.access.views:bp",
+    # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
+    "portal.web:bp",
 ]
 
 
