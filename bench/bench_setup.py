@@ -100,7 +100,7 @@ def create_accounts(database_url: str, epd: Path, seed: int) -> None:
         with database.session() as session:
             sync_accounts(connector, session)
     finally:
-        connector.dispose()
+        connector.close()
         database.dispose()
 
 

@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'page kind':40} {'requests':>8} {'round trips (mean)':>20}")
             for kind, counts in sorted(per_kind.items()):
                 print(f"{kind:40} {len(counts):8} {sum(counts) / len(counts):20.1f}")
-            platform.database.dispose()
+            platform.close()
         finally:
             database.drop()
     return 0
