@@ -86,10 +86,17 @@ class Database:
     def __init__(self, url: str):
         self.url = url
         self.engine = make_engine(url)
-        #: The same pool, each statement committed on its own: for work that is a single
-        #: statement, it saves the BEGIN and COMMIT round trips of a transaction.
-        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit: tuple[Engine, Engine] | None = None
+
+    @property
+    def autocommit_engine(self) -> Engine:
+        """``engine`` (same pool) with each statement committed on its own: for work that is
+        a single statement, it saves the BEGIN and COMMIT round trips of a transaction."""
+        cached = self._autocommit
+        if cached is None or cached[0] is not self.engine:  # derived anew if engine is replaced
+            cached = self._autocommit = (self.engine, self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        return cached[1]
 
     @property
     def dialect(self) -> str:
