@@ -143,7 +143,8 @@ def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> No
             continue
         text = browser.get(endpoint, routes[endpoint]).text
         for target in ("results.lab_graph", "record.letter"):
-            links.setdefault(target, _link(routes, target, text))
+            if target not in links and (found := _link(routes, target, text)):
+                links[target] = found
     for target in ("results.lab_graph", "record.letter"):
         if links.get(target):
             browser.get(target, links[target])
