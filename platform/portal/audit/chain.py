@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from datetime import datetime, timezone
 
 FORMAT_VERSION = 1
@@ -55,3 +56,28 @@ def canonical_bytes(fields: dict) -> bytes:
 
 def record_hash(fields: dict) -> str:
     return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+
+
+#: The fields only known while holding the chain head, in canonical (sorted) order.
+CHAIN_FIELDS = ("occurred_at", "prev_hash", "seq")
+
+
+def canonical_parts(fields: dict) -> list[str]:
+    """The canonical text of a record whose ``CHAIN_FIELDS`` are not known yet, as the four
+    pieces around them: ``parts[0] + occurred_at + parts[1] + prev_hash + parts[2] + seq +
+    parts[3]`` (``occurred_at`` as ``canonical_time`` writes it, ``seq`` as decimal digits)
+    is exactly the text ``canonical_bytes`` encodes. Lets PostgreSQL finish the hash while
+    it holds the head (``portal.audit.writer``)."""
+    marker = secrets.token_hex(16)  # letters and digits only: JSON leaves them as they are
+    document = {name: fields[name] for name in HASHED_FIELDS if name not in CHAIN_FIELDS}
+    document.update({name: f"{marker}{name}" for name in CHAIN_FIELDS})
+    document["v"] = FORMAT_VERSION
+    text = _encoder.encode(document)
+    text = text.replace(f'"{marker}seq"', f"{marker}seq")  # a number: no quotes
+    parts = []
+    for name in CHAIN_FIELDS:
+        before, found, text = text.partition(f"{marker}{name}")
+        if not found:
+            raise ValueError(f"canonical_parts: {name} not where the canonical order puts it")
+        parts.append(before)
+    return [*parts, text]

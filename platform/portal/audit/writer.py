@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..db import Database
-from .chain import GENESIS_HASH, canonical_details, record_hash
+from .chain import GENESIS_HASH, canonical_details, canonical_parts, record_hash
 from .events import AuditEvent, AuditWriteError
 from .models import AuditChainHead, AuditRecord
 
@@ -32,10 +32,32 @@ _INSERT_RECORD = insert(_log)
 _ADVANCE_HEAD = (update(_heads).where(_heads.c.tenant_id == bindparam("head_tenant"))
                  .values(seq=bindparam("head_seq"), record_hash=bindparam("head_hash"),
                          updated_at=bindparam("head_time")))
-# PostgreSQL: the record and the new head in one statement (a data-modifying CTE), so the
-# head stays locked one round trip less. SQLite cannot, and has no round trips to save.
-_APPEND_AND_ADVANCE = _ADVANCE_HEAD.add_cte(
-    insert(_log).values({c.name: bindparam(f"rec_{c.name}", type_=c.type) for c in _log.columns}).cte("appended"))
+# PostgreSQL: the whole append as ONE autocommit statement. The head row is locked, the
+# time taken, the hash finished from canonical_parts() (sha256 is built into PostgreSQL
+# 11+), the record inserted and the head advanced inside the server, so the lock is held
+# for no network round trip at all (it was three: SELECT ... FOR UPDATE, writes, COMMIT).
+# The time is taken after the lock (rec reads the locked head), as in _append. No head
+# yet (a tenant's first record): no row comes back and _append creates it.
+_RECORD_COLUMNS = [c.name for c in _log.columns if c.name not in ("tenant_id", "seq", "prev_hash", "occurred_at",
+                                                                   "record_hash")]
+_APPEND_PG = text(f"""
+WITH head AS (
+    SELECT seq, record_hash FROM {_heads.name} WHERE tenant_id = :tenant_id FOR UPDATE
+), rec AS (
+    SELECT seq + 1 AS seq, record_hash AS prev_hash, clock_timestamp() AS at FROM head
+), hashed AS (
+    SELECT seq, prev_hash, at, encode(sha256(convert_to(
+        CAST(:p0 AS text) || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        || CAST(:p1 AS text) || prev_hash || CAST(:p2 AS text) || seq::text || CAST(:p3 AS text), 'UTF8')), 'hex') AS digest
+    FROM rec
+), appended AS (
+    INSERT INTO {_log.name} (tenant_id, seq, prev_hash, occurred_at, record_hash, {", ".join(_RECORD_COLUMNS)})
+    SELECT :tenant_id, seq, prev_hash, at, digest, {", ".join(f":{c}" for c in _RECORD_COLUMNS)} FROM hashed
+    RETURNING seq, record_hash, occurred_at
+)
+UPDATE {_heads.name} SET seq = appended.seq, record_hash = appended.record_hash, updated_at = appended.occurred_at
+FROM appended WHERE {_heads.name}.tenant_id = :tenant_id
+RETURNING appended.seq""")
 _CREATE_HEAD = {
     name: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"])
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
@@ -64,6 +86,10 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
         raise AuditWriteError("no database to write the audit record to (pass one outside a Flask app)")
     system = event.system or app_system or DEFAULT_SYSTEM
     try:
+        if database.dialect == "postgresql":
+            with database.autocommit_engine.connect() as conn:
+                if conn.execute(_APPEND_PG, _statement_values(event, system)).first() is not None:
+                    return
         with database.engine.connect() as conn:
             try:
                 _append(conn, event, system)
@@ -74,6 +100,33 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
     except SQLAlchemyError as exc:
         raise AuditWriteError(f"audit record for tenant '{event.tenant_id}' not written: "
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
+
+
+def _statement_values(event: AuditEvent, system: str) -> dict:
+    fields = _fields(event, system)
+    return {**fields, **{f"p{n}": part for n, part in enumerate(canonical_parts(fields))}}
+
+
+def _fields(event: AuditEvent, system: str) -> dict:
+    """The record's columns except those only known at the chain head."""
+    return {
+        "tenant_id": event.tenant_id,
+        "action": event.action.value,
+        "outcome": event.outcome,
+        "system": system,
+        "user_uzi": event.user_uzi,
+        "user_name": event.user_name,
+        "user_role": event.user_role,
+        "user_agb": event.user_agb,
+        "user_organisation": event.user_organisation,
+        "responsible_uzi": event.responsible_uzi,
+        "network_address": event.network_address,
+        "patient_bsn": event.patient_bsn,
+        "patient_number": event.patient_number,
+        "data": event.data,
+        "grounds": event.grounds,
+        "details": canonical_details(dict(event.details)),
+    }
 
 
 def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
@@ -98,32 +151,8 @@ def _append(conn: Connection, event: AuditEvent, system: str) -> None:
     # The time is taken while holding the lock, so times never go backwards along a
     # chain (unless the clock itself does).
     now = datetime.now(timezone.utc)
-    fields = {
-        "tenant_id": event.tenant_id,
-        "seq": last_seq + 1,
-        "prev_hash": last_hash,
-        "occurred_at": now,
-        "action": event.action.value,
-        "outcome": event.outcome,
-        "system": system,
-        "user_uzi": event.user_uzi,
-        "user_name": event.user_name,
-        "user_role": event.user_role,
-        "user_agb": event.user_agb,
-        "user_organisation": event.user_organisation,
-        "responsible_uzi": event.responsible_uzi,
-        "network_address": event.network_address,
-        "patient_bsn": event.patient_bsn,
-        "patient_number": event.patient_number,
-        "data": event.data,
-        "grounds": event.grounds,
-        "details": canonical_details(dict(event.details)),
-    }
+    fields = {**_fields(event, system), "seq": last_seq + 1, "prev_hash": last_hash, "occurred_at": now}
     digest = record_hash(fields)
-    head = {"head_tenant": event.tenant_id, "head_seq": fields["seq"], "head_hash": digest, "head_time": now}
-    if conn.dialect.name == "postgresql":
-        row = {f"rec_{name}": value for name, value in fields.items()}
-        conn.execute(_APPEND_AND_ADVANCE, {**row, "rec_record_hash": digest, **head})
-        return
     conn.execute(_INSERT_RECORD, {**fields, "record_hash": digest})
-    conn.execute(_ADVANCE_HEAD, head)
+    conn.execute(_ADVANCE_HEAD, {"head_tenant": event.tenant_id, "head_seq": fields["seq"], "head_hash": digest,
+                                 "head_time": now})
