@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from flask import request
+from flask import Flask, request, url_for
 
 T = TypeVar("T")
 
@@ -58,7 +58,19 @@ def paginate(items: Sequence[T], page: int, per_page: int = PER_PAGE) -> Page[T]
     return Page(items=tuple(items[start:start + per_page]), page=page, pages=pages, total=total, per_page=per_page)
 
 
-def requested_page() -> int:
-    """The page number of the current request (``?pagina=``); 1 when absent or malformed."""
-    value = request.args.get(PAGE_PARAMETER, "")
+def requested_page(parameter: str = PAGE_PARAMETER) -> int:
+    """The page number of the current request (``?pagina=``; a page with two lists names a
+    second parameter); 1 when absent or malformed."""
+    value = request.args.get(parameter, "")
     return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
+def page_url(number: int, parameter: str = PAGE_PARAMETER) -> str:
+    """The current page's URL showing page ``number`` of the list paged by ``parameter``;
+    the other query parameters (another list's page) are kept."""
+    args = {**(request.view_args or {}), **request.args.to_dict(), parameter: number}
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(page_url)

@@ -42,3 +42,13 @@ def test_per_page_must_be_positive():
 def test_requested_page_reads_the_query_string(query, expected):
     with Flask(__name__).test_request_context(f"/lijst{query}"):
         assert requested_page() == expected
+
+
+def test_page_url_keeps_the_other_lists_page():
+    from portal.core.paging import page_url
+
+    app = Flask(__name__)
+    app.add_url_rule("/lijst", "lijst", lambda: "")
+    with app.test_request_context("/lijst?pagina=2&verleden=3"):
+        url = page_url(4, "verleden")
+    assert url == "/lijst?pagina=2&verleden=4"
