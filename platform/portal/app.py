@@ -33,6 +33,9 @@ BLUEPRINTS = [
     "portal.auth:bp",
     "portal.audit.api:bp",
     "portal.access.views:bp",
+    "portal.search.views:bp",
+    "portal.patient.views:bp",
+    "portal.care_events.views:bp",
 ]
 
 
