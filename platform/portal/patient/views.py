@@ -98,7 +98,4 @@ def report_death(patient: PatientSummary):
 @bp.get("/patientinformatie/overlijden/gemeld")
 @guard.patient_view(DEATH)
 def death_notification_done(patient: PatientSummary):
-    existing = reported_death(patient)
-    if existing is None:
-        return redirect(url_for("patient.death_notification"))
-    return render_template("patient/death_reported.html", patient=patient, reported=existing)
+    return render_template("patient/death_reported.html", patient=patient, reported=reported_death(patient))

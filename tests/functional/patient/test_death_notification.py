@@ -23,6 +23,12 @@ def _epd_notifications(connector, patient_id: str) -> int:
         engine.dispose()
 
 
+def _rows(platform, model) -> list:
+    """All rows of ``model``, read in a session of their own (closed before returning)."""
+    with platform.database.session() as db:
+        return list(db.execute(select(model)).scalars())
+
+
 def _report(client, **fields):
     return client.post("/patientinformatie/overlijden", data={"csrf_token": csrf(client), **fields})
 
@@ -40,7 +46,7 @@ def test_the_form_has_date_place_remarks_and_confirmation(gp, demo):
         assert label in html
 
 
-def test_bad_input_gets_its_message_and_changes_nothing(gp, demo, app, db_session):
+def test_bad_input_gets_its_message_and_changes_nothing(gp, demo, app, platform):
     patient = _patient(demo)
     open_patient(gp, patient)
     connector = app.extensions["portal.connector"]
@@ -60,10 +66,10 @@ def test_bad_input_gets_its_message_and_changes_nothing(gp, demo, app, db_sessio
         response = _report(gp, **fields)
         assert response.status_code == 400 and message in text(response), message
     assert _epd_notifications(connector, patient.patient_id) == before
-    assert db_session.execute(select(func.count()).select_from(DeathNotificationRecord)).scalar_one() == 0
+    assert _rows(platform, DeathNotificationRecord) == []
 
 
-def test_reported_once_then_recognised(gp, demo, app, db_session):
+def test_reported_once_then_recognised(gp, demo, app, platform):
     patient = _patient(demo)
     open_patient(gp, patient)
     connector = app.extensions["portal.connector"]
@@ -75,7 +81,7 @@ def test_reported_once_then_recognised(gp, demo, app, db_session):
     done = text(gp.get(response.headers["Location"]))
     assert "Overlijden gemeld" in done and day in done and "Thuis" in done and "OVL" in done
 
-    [row] = db_session.execute(select(DeathNotificationRecord)).scalars().all()
+    [row] = _rows(platform, DeathNotificationRecord)
     assert (row.tenant_id, row.patient_id, row.date_of_death) == (tenant_id, patient.patient_id,
                                                                   date.today() - timedelta(days=1))
     assert row.reporter_agb == demo.gp_agb and row.reference.startswith("OVL")
@@ -88,13 +94,14 @@ def test_reported_once_then_recognised(gp, demo, app, db_session):
     assert "is al gemeld" in form and 'name="date_of_death"' not in form
     again = _report(gp, date_of_death=day, confirm="yes")
     assert again.status_code == 200 and "is al gemeld" in text(again)
-    assert db_session.execute(select(func.count()).select_from(DeathNotificationRecord)).scalar_one() == 1
+    assert len(_rows(platform, DeathNotificationRecord)) == 1
     assert _epd_notifications(connector, patient.patient_id) == before + 1
     assert "Het overlijden van deze patiënt is op" in text(gp.get("/patientinformatie"))
 
-    logged = db_session.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
-                                                          AuditRecord.action == "death_notification")
-                                .order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()
+    with platform.database.session() as db:
+        logged = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
+                                                      AuditRecord.action == "death_notification")
+                            .order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()
     assert [r.outcome for r in logged] == ["failure", "success"]
     assert json.loads(logged[0].details)["refusal"] == "already_reported"
     assert json.loads(logged[1].details)["date_of_death"] == (date.today() - timedelta(days=1)).isoformat()

@@ -76,16 +76,16 @@ def test_at_a_hap_overviews_add_noodprocedure_patients_without_clinical_detail(c
         assert not _shown(html, patient)
 
 
-def test_a_long_list_is_paged(client, login_as, demo, tenant_id, app, db_session):
+def test_a_long_list_is_paged(client, login_as, demo, tenant_id, platform):
     """Recente with more patients than fit on a page (at a HAP all consenting patients may be listed)."""
     account = login_as(client, demo.account())
     client.environ_base["REMOTE_ADDR"] = HAP_ADDRESS[tenant_id]
     patients = list(demo.strangers[:30])
     assert len(patients) == 30
     now = datetime.now(timezone.utc)
-    for n, p in enumerate(patients):
-        db_session.add(RecentPatient(account_id=account.id, patient_id=p.patient_id, opened_at=now - timedelta(minutes=n)))
-    db_session.commit()
+    with platform.database.session() as db:
+        db.add_all(RecentPatient(account_id=account.id, patient_id=p.patient_id, opened_at=now - timedelta(minutes=n))
+                   for n, p in enumerate(patients))
     first = client.get("/patient-zoeken/recente").get_data(as_text=True)
     second = client.get("/patient-zoeken/recente?pagina=2").get_data(as_text=True)
     assert len(choose_tokens(first)) == 25 and len(choose_tokens(second)) == 5
@@ -97,22 +97,23 @@ def test_a_long_list_is_paged(client, login_as, demo, tenant_id, app, db_session
     assert choose(client, choose_tokens(second)[0]).status_code == 302
 
 
-def test_recente_lists_opened_patients_and_checks_access_again(gp, demo, app, db_session):
+def test_recente_lists_opened_patients_and_checks_access_again(gp, demo, platform):
     assert "U heeft op dit portaal nog geen patiënten ingezien." in text(gp.get("/patient-zoeken/recente"))
     open_patient(gp, demo.patient)
     html = gp.get("/patient-zoeken/recente").get_data(as_text=True)
     assert _shown(html, demo.patient) and len(choose_tokens(html)) == 1
     # A stranger in the recent list (say, opened earlier at a HAP) is not offered from the office.
-    account_id = db_session.execute(select(RecentPatient.account_id)).scalar()
-    db_session.add(RecentPatient(account_id=account_id, patient_id=demo.strangers[0].patient_id))
-    db_session.commit()
+    with platform.database.session() as db:
+        account_id = db.execute(select(RecentPatient.account_id)).scalar_one()
+        db.add(RecentPatient(account_id=account_id, patient_id=demo.strangers[0].patient_id))
     html = gp.get("/patient-zoeken/recente").get_data(as_text=True)
     assert not _shown(html, demo.strangers[0]) and len(choose_tokens(html)) == 1
 
 
-def test_lists_are_audited(gp, app, db_session):
+def test_lists_are_audited(gp, app, platform):
     tenant_id = app.extensions["portal.tenant"].id
     gp.get("/patient-zoeken/seh-overzicht")
-    record = db_session.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
-                                .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
+    with platform.database.session() as db:
+        record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+                            .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
     assert record.action == "search" and json.loads(record.details)["list"] == "SEH overzicht"
