@@ -97,3 +97,13 @@ def open_patient(client, patient: PatientSummary, reason: str | None = None):
     response = client.post("/patient/bevestigen", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[-400:]
     return response
+
+
+def epd_down(monkeypatch, connector, method: str) -> None:
+    """Make ``connector.method`` fail as an unreachable EPD does."""
+    from portal.epd.errors import EpdUnavailable
+
+    def down(*args, **kwargs):
+        raise EpdUnavailable("test: EPD down")
+
+    monkeypatch.setattr(connector, method, down)

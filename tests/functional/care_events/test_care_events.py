@@ -6,8 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from portal.epd.errors import EpdUnavailable
-from support.screens import open_patient, text
+from support.screens import epd_down, open_patient, text
 
 PAGES = {
     "/zorgmomenten/afspraken": ("Afspraken", "toekomstige afspraken en afspraken die hebben plaatsgevonden"),
@@ -118,12 +117,7 @@ def test_empty_lists_say_so_in_dutch(gp, demo, app):
 
 def test_an_epd_outage_shows_a_dutch_message(gp, demo, app, monkeypatch):
     open_patient(gp, demo.patient)
-    connector = app.extensions["portal.connector"]
-
-    def down(pid):
-        raise EpdUnavailable("test: EPD down")
-
-    monkeypatch.setattr(connector, "list_appointments", down)
+    epd_down(monkeypatch, app.extensions["portal.connector"], "list_appointments")
     response = gp.get("/zorgmomenten/afspraken")
     assert response.status_code == 200
     assert "Deze gegevens zijn op dit moment niet beschikbaar." in text(response)

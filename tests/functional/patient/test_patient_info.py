@@ -5,8 +5,7 @@ from dataclasses import replace
 
 from markupsafe import escape
 
-from portal.epd.errors import EpdUnavailable
-from support.screens import open_patient, text
+from support.screens import epd_down, open_patient, text
 
 
 def test_shows_every_field_of_the_manuals_example(gp, demo, app):
@@ -52,12 +51,7 @@ def test_known_dentist_is_shown(gp, demo, app):
 
 def test_an_epd_outage_shows_a_dutch_message_not_an_error(gp, demo, app, monkeypatch):
     open_patient(gp, demo.patient)
-    connector = app.extensions["portal.connector"]
-
-    def down(pid):
-        raise EpdUnavailable("test: EPD down")
-
-    monkeypatch.setattr(connector, "get_patient", down)
+    epd_down(monkeypatch, app.extensions["portal.connector"], "get_patient")
     response = gp.get("/patientinformatie")
     assert response.status_code == 200
     assert "Deze gegevens zijn op dit moment niet beschikbaar." in text(response)
