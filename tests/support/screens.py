@@ -107,3 +107,4 @@ def epd_down(monkeypatch, connector, method: str) -> None:
         raise EpdUnavailable("test: EPD down")
 
     monkeypatch.setattr(connector, method, down)
+
