@@ -36,6 +36,8 @@ BLUEPRINTS = [
     "portal.search.views:bp",
     "portal.patient.views:bp",
     "portal.care_events.views:bp",
+    # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
+    "portal.web:bp",
 ]
 
 

@@ -109,17 +109,19 @@ def test_no_data_when_the_audit_log_cannot_be_written(client, login_as, patient_
     assert "Ga verder met deze patiënt" not in html
 
 
-def test_notifications_cli_lists_the_queue(client, login_as, patient_facts, tenant_id, platform, monkeypatch):
-    from support.cli import run_portal_cli
+def test_notifications_cli_lists_the_queue(client, login_as, patient_facts, tenant_id, settings, monkeypatch):
+    from click.testing import CliRunner
 
-    monkeypatch.setenv("FLASK_RUN_FROM_CLI", "true")  # FlaskGroup sets it; monkeypatch restores it
+    from portal.cli import cli
+
     login_as(client, {"agb_code": "01234572"})
     patient_facts.set(consent=True, relations_=[])
     client.environ_base["REMOTE_ADDR"] = HAP_ADDRESS[tenant_id]
     offer_and_choose(client, str(patient_facts.patient_id))
     reason = "Waarneming in de nacht, acute klachten"
     client.post("/patient/bevestigen", data={"reason": reason, "csrf_token": csrf(client)})
-    # In-process on the test platform: a second platform would leave connections open.
-    result = run_portal_cli(platform, "notifications", "list", "--tenant", tenant_id)
+    env = {"DATABASE_URL": settings.database_url, "PORTAL_INSTANCE_DIR": str(settings.instance_dir),
+           "PORTAL_ENV": "testing"}
+    result = CliRunner().invoke(cli, ["notifications", "list", "--tenant", tenant_id], env=env)
     assert result.exit_code == 0, result.output
     assert reason in result.output and "emergency_access" in result.output

@@ -1,15 +1,15 @@
 """death notifications
 
-Revision ID: 0005_death_notifications
-Revises: 0004_access
+Revision ID: 0006_death_notifications
+Revises: 0005_rate_limits
 Create Date: 2026-11-26 03:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0005_death_notifications'
-down_revision = '0004_access'
+revision = '0006_death_notifications'
+down_revision = '0005_rate_limits'
 branch_labels = None
 depends_on = None
 
