@@ -30,7 +30,6 @@ RESULT_LIMIT = 50
 RECENT_LIMIT = 50
 #: The SEH overzicht shows the visits of the last 7 days (manual 2.1.3).
 EMERGENCY_DAYS = 7
-UNAVAILABLE = "Deze gegevens zijn op dit moment niet beschikbaar. Probeer het later opnieuw."
 
 
 @bp.app_context_processor
@@ -53,14 +52,23 @@ def search():
         if form.refinements.needs_address:
             shown = [p for p in shown if _address_matches(form, p)]
     except EpdError as error:
-        log.warning("EPD error during a patient search: %s", type(error).__name__)
-        return render_template("search/search.html", form=form, rows=None, unavailable=True), 503
+        return _unavailable(error, "Patiënt zoeken", "search/search.html", form.audit_details(), form=form, rows=None,
+                            unavailable=True)
     details = {**form.audit_details(), "results": str(len(shown))}
     failed = guard.audit_or_refuse(guard.audit_event(Action.SEARCH, "success", data="Patiënt zoeken", details=details))
     if failed:
         return failed
     rows = [Row(token, p, None, d) for token, p, d in guard.offer(shown)]
     return render_template("search/search.html", form=form, rows=rows, truncated=truncated)
+
+
+def _unavailable(error: EpdError, name: str, template: str, criteria: dict[str, str] | None = None, **context):
+    """The EPD could not answer a search or list: the attempt is audited (with its
+    criteria), the page says so in Dutch where the results would be."""
+    log.warning("EPD error in %s: %s", name, type(error).__name__)
+    details = {**(criteria or {"list": name}), "error": type(error).__name__}
+    failed = guard.audit_or_refuse(guard.audit_event(Action.SEARCH, "failure", data=name, details=details))
+    return failed or render_template(template, **context)
 
 
 def _address_matches(form: SearchForm, patient: PatientSummary) -> bool:
@@ -122,8 +130,7 @@ def _patient_list(template: str, name: str, load: Callable[[set[str] | None], Se
     try:
         entries = load(_prefilter_agbs())
     except EpdError as error:
-        log.warning("EPD error while listing %s: %s", name, type(error).__name__)
-        return render_template(template, page=None, rows=None, unavailable=True), 503
+        return _unavailable(error, name, template, page=None, rows=None)
     decisions = {p.patient_id: d for p, d in guard.visible({e[0].patient_id: e[0] for e in entries}.values())}
     entries = [e for e in entries if e[0].patient_id in decisions]
     page = paginate(entries, requested_page())

@@ -11,7 +11,7 @@ from portal.audit.models import AuditRecord
 from portal.epd.models import normalise_name
 from support.access import HAP_ADDRESS
 from support.cli import run_portal_cli
-from support.screens import choose, choose_tokens, csrf, open_patient, search, text
+from support.screens import choose, choose_tokens, csrf, epd_down, open_patient, search, text
 
 
 
@@ -190,3 +190,16 @@ def test_name_match_is_accent_and_case_insensitive(gp, demo):
 
 def test_open_patient_helper_reaches_patient_information(gp, demo):
     assert open_patient(gp, demo.patient).status_code == 302
+
+
+def test_an_epd_outage_during_a_search_is_said_and_audited(gp, demo, app, platform, monkeypatch):
+    tenant_id = app.extensions["portal.tenant"].id
+    epd_down(monkeypatch, app.extensions["portal.connector"], "search_patients")
+    response = search(gp, bsn=demo.patient.bsn)
+    assert response.status_code == 200 and "Zoeken is op dit moment niet mogelijk" in text(response)
+    assert choose_tokens(response.get_data(as_text=True)) == []
+    with platform.database.session() as db:
+        record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+                            .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
+    assert (record.action, record.outcome) == ("search", "failure")
+    assert json.loads(record.details)["bsn"] == demo.patient.bsn
