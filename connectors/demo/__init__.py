@@ -1,18 +1,9 @@
-"""The embedded demo EPD (synthetic Dutch hospital data)."""
-from __future__ import annotations
+"""The embedded demo EPD: a synthetic Dutch hospital in a database of its own.
 
+``portal demo generate --tenant <id> --patients N`` fills it (``generator``); the
+``DemoConnector`` (``connector``) serves it through the EPD contract. Runtime modules import
+no Flask; only ``cli`` and ``accounts`` touch the portal's own database.
+"""
+from .connector import DemoConnector, DemoSettings
 
-class DemoConnector:
-    """Placeholder until the demo EPD lands: knows its settings, serves no data yet."""
-
-    def __init__(self, tenant_id: str, seed: int):
-        self.tenant_id = tenant_id
-        self.seed = seed
-
-    @classmethod
-    def from_config(cls, tenant, settings) -> "DemoConnector":
-        options = dict(tenant.connector.settings)
-        seed = options.pop("seed", 1)
-        if options:
-            raise ValueError(f"connector.settings: unknown key(s) {', '.join(sorted(options))}")
-        return cls(tenant.id, int(seed))
+__all__ = ["DemoConnector", "DemoSettings"]

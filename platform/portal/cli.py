@@ -22,6 +22,7 @@ COMMAND_GROUPS = [
     "portal.access.cli:notifications_cli",
     "portal.access.cli:access_cli",
     "portal.audit.cli:audit_cli",
+    "portal_connectors.demo.cli:demo_cli",
 ]
 
 
