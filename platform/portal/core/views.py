@@ -30,3 +30,9 @@ def theme_file(filename: str):
     response = send_from_directory(platform.settings.themes_dir / tenant.theme, filename, max_age=3600)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def not_found(error=None):
+    """The Dutch 404 page; feature blueprints register it for items that do not exist
+    (or belong to another patient, which the portal does not tell apart)."""
+    return render_template("core/not_found.html"), 404
