@@ -2,6 +2,7 @@
 # Installs the Debian packages the test suite uses, when they are missing and we may:
 # softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
 # fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text).
+# nodejs + npm (the test FHIR server of the fhir connector).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
 missing=()
@@ -9,6 +10,8 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

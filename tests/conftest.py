@@ -109,6 +109,11 @@ class TenantClient(FlaskClient):
         kwargs.setdefault("buffered", True)  # closes file responses (filterwarnings=error)
         return super().open(*args, **kwargs)
 
+    def session_transaction(self, *args, **kwargs):
+        # Same host as the requests, or the session cookie is not sent and a new session opens.
+        kwargs.setdefault("base_url", f"http://{self.host}")
+        return super().session_transaction(*args, **kwargs)
+
 
 @pytest.fixture
 def client(app):
@@ -193,3 +198,65 @@ def card_key():
     from portal.auth.cards import new_key
 
     return new_key()
+
+
+SOFTHSM_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """A private SoftHSM2 token directory; ``softhsm.add_card(label, pin, card)`` puts a
+    card's key and certificate (plus its CA chain) on a new token. Skips without softhsm2."""
+    import shutil
+    import subprocess
+
+    if not Path(SOFTHSM_LIBRARY).exists() or shutil.which("softhsm2-util") is None:
+        pytest.skip("softhsm2 is not installed (Debian package softhsm2; scripts/install-system-deps.sh)")
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)  # read when the library initialises
+
+    class SoftHsm:
+        library = SOFTHSM_LIBRARY
+
+        def add_card(self, label: str, pin: str, card) -> None:
+            import pkcs11
+            from cryptography.hazmat.primitives import serialization
+            from pkcs11 import Attribute, CertificateType, ObjectClass
+
+            subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--pin", pin,
+                            "--so-pin", "so-" + pin], check=True, capture_output=True)
+            lib = pkcs11.lib(SOFTHSM_LIBRARY)
+            lib.reinitialize()  # see the token just created
+            from pkcs11.util import biginteger
+
+            numbers = card.key.private_numbers()
+            with lib.get_token(token_label=label).open(rw=True, user_pin=pin) as session:
+                session.create_object({
+                    Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.KEY_TYPE: pkcs11.KeyType.RSA,
+                    Attribute.ID: b"\x01", Attribute.LABEL: "Authenticiteit", Attribute.TOKEN: True,
+                    Attribute.PRIVATE: True, Attribute.SENSITIVE: True, Attribute.SIGN: True,
+                    Attribute.MODULUS: biginteger(numbers.public_numbers.n), Attribute.PUBLIC_EXPONENT: biginteger(numbers.public_numbers.e),
+                    Attribute.PRIVATE_EXPONENT: biginteger(numbers.d), Attribute.PRIME_1: biginteger(numbers.p), Attribute.PRIME_2: biginteger(numbers.q),
+                    Attribute.EXPONENT_1: biginteger(numbers.dmp1), Attribute.EXPONENT_2: biginteger(numbers.dmq1),
+                    Attribute.COEFFICIENT: biginteger(numbers.iqmp)})
+                for index, cert in enumerate([card.certificate, *card.chain]):
+                    session.create_object({
+                        Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                        Attribute.ID: b"\x01" if index == 0 else bytes([0x10 + index]), Attribute.TOKEN: True,
+                        Attribute.LABEL: "Authenticiteit" if index == 0 else f"CA {index}",
+                        Attribute.SUBJECT: cert.subject.public_bytes(),
+                        Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
+
+    return SoftHsm()
+
+@pytest.fixture(scope="session")
+def fhir_server():
+    """The test FHIR server (Medplum's FHIR router, in memory, on loopback), loaded with the
+    Nictiz zib2020 examples and the portal's test patients (tests/data/fhir/). Skips, saying
+    why, where Node.js or the server's npm packages are missing."""
+    from portal_connectors.fhir.testing import shared_server
+
+    return shared_server()

@@ -22,6 +22,8 @@ COMMAND_GROUPS = [
     "portal.access.cli:notifications_cli",
     "portal.access.cli:access_cli",
     "portal.audit.cli:audit_cli",
+    "portal.accounts.cli:accounts_cli",
+    "portal.auth.cli:auth_cli",
     "portal_connectors.demo.cli:demo_cli",
 ]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 
@@ -38,8 +39,17 @@ CANDIDATE = "candidate_patient"
 OFFERED = "offered_patients"
 #: Name, birth date and sex of the selected patient for the banner on every page.
 BANNER = "selected_patient_banner"
-#: Attribute set on every wrapped view; the url_map test relies on it.
-MARK = "patient_view_label"
+#: Attribute set on every wrapped view (a ``PatientRoute``); the url_map test relies on it.
+MARK = "patient_route"
+
+
+@dataclass(frozen=True)
+class PatientRoute:
+    """How a view was wrapped by ``patient_view`` (read by tests walking the url_map)."""
+
+    label: str | Callable[..., str]
+    source: str
+    pending_emergency: bool
 
 
 def tenant():
@@ -193,7 +203,7 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             g.access_decision = decision
             return view(patient, **kwargs)
 
-        setattr(wrapper, MARK, label)
+        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency))
         return wrapper
 
     return decorate
@@ -219,7 +229,7 @@ def take_offer(token: str) -> str | None:
     return offered.get(token) if isinstance(token, str) else None
 
 
-def select(patient: PatientSummary) -> None:
+def select_patient(patient: PatientSummary) -> None:
     """Make ``patient`` the selected patient (after an allowing decision)."""
     session.pop(CANDIDATE, None)
     session[SELECTED] = patient.patient_id

@@ -54,7 +54,7 @@ def confirm(patient: PatientSummary):
 def proceed(patient: PatientSummary):
     decision = g.access_decision
     if decision.outcome is Outcome.ALLOWED:
-        guard.select(patient)
+        guard.select_patient(patient)
         return redirect(_next_page())
     reason = " ".join(request.form.get("reason", "").split())
     minimum = guard.tenant().access.min_reason_length
@@ -70,7 +70,14 @@ def proceed(patient: PatientSummary):
 
 
 def _grant_emergency_access(patient: PatientSummary, reason: str):
-    """Record the grant and the patient's notification; granted only if logged (fail closed)."""
+    """Log first, then grant: an emergency access that cannot be logged is not granted.
+    (Logging first also keeps SQLite's single writer free: the audit log commits on its
+    own connection before the grant is written.)"""
+    failed = guard.audit_or_refuse(guard.audit_event(
+        Action.EMERGENCY_ACCESS, "success", patient=patient, data="Noodprocedure",
+        grounds=f"emergency_access: {reason}"))
+    if failed:
+        return failed
     db = get_session()
     db.add(EmergencyAccess(tenant_id=guard.tenant().id, account_id=current_user.account_id,
                            patient_id=patient.patient_id, reason=reason, network_address=request.remote_addr,
@@ -79,13 +86,6 @@ def _grant_emergency_access(patient: PatientSummary, reason: str):
                                patient_number=patient.patient_number, patient_name=patient.display_name,
                                provider_name=current_user.name, provider_practice=current_user.practice_name,
                                reason=reason))
-    db.flush()
-    failed = guard.audit_or_refuse(guard.audit_event(
-        Action.EMERGENCY_ACCESS, "success", patient=patient, data="Noodprocedure",
-        grounds=f"emergency_access: {reason}"))
-    if failed:
-        db.rollback()
-        return failed
     db.commit()
-    guard.select(patient)
+    guard.select_patient(patient)
     return redirect(_next_page())

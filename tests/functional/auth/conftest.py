@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ def _tenant(tenant_id: str, **auth) -> dict:
         "branding": {"logo": "logo.svg", "logo_alt": tenant_id},
         "helpdesk": {"name": "Testhelpdesk", "email": f"helpdesk@{tenant_id}.example"},
         "menus": ["patient_search"], "connector": {"name": "demo", "settings": {"seed": 3}},
-        "auth": {"trusted_ca_files": ["uzi/root.pem"], "crl_files": ["uzi/issuing.crl"],
+        "auth": {"trusted_ca_files": ["uzi/ca.pem"], "crl_files": ["uzi/issuing.crl"],
                  "trusted_proxies": ["127.0.0.1/32"], **auth},
         "sessions": {"idle_timeout_minutes": 15, "absolute_lifetime_hours": 12},
     }
@@ -39,7 +38,9 @@ def uzi_platform(platform, settings, uzi_authority, tmp_path_factory):
     for tenant_id in ("tst", "tst2"):
         folder = tenants / tenant_id / "uzi"
         folder.mkdir(parents=True)
-        (folder / "root.pem").write_bytes(uzi_authority.root.public_bytes(serialization.Encoding.PEM))
+        # The issuing UZI CA itself is trusted (the proxy forwards the card certificate only).
+        (folder / "ca.pem").write_bytes(uzi_authority.issuing.public_bytes(serialization.Encoding.PEM)
+                                        + uzi_authority.root.public_bytes(serialization.Encoding.PEM))
         (folder / "issuing.crl").write_bytes(uzi_authority.crl().public_bytes(serialization.Encoding.PEM))
         (tenants / tenant_id / "tenant.yaml").write_text(yaml.safe_dump(_tenant(tenant_id)))
     test_settings = Settings.from_env(environment="testing", database_url=settings.database_url,
@@ -48,6 +49,18 @@ def uzi_platform(platform, settings, uzi_authority, tmp_path_factory):
     uzi = create_platform(test_settings)
     yield uzi
     uzi.database.dispose()
+
+
+@pytest.fixture
+def gp(make_account):
+    """An active huisarts account at tenant tst."""
+    return make_account(tenant_id="tst", role="01.015")
+
+
+@pytest.fixture
+def card(uzi_authority, card_key, gp):
+    """The authentication certificate of ``gp``'s card, from the test CA."""
+    return uzi_authority.issue(gp.uzi_number, role="01.015", name=gp.name, key=card_key)
 
 
 @pytest.fixture

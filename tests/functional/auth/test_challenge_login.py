@@ -18,16 +18,6 @@ from portal.auth.models import LoginChallenge
 NOW = dt.datetime.now(dt.timezone.utc)
 
 
-@pytest.fixture
-def gp(make_account):
-    return make_account(tenant_id="tst", role="01.015")
-
-
-@pytest.fixture
-def card(uzi_authority, card_key, gp):
-    return uzi_authority.issue(gp.uzi_number, role="01.015", name=gp.name, key=card_key)
-
-
 def uzi_of(card) -> str:
     return card.certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value
 

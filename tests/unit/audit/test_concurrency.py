@@ -7,7 +7,7 @@ from sqlalchemy import text
 from portal.audit.verify import verify_chain
 
 WRITERS = 4
-APPENDS = 40
+APPENDS = 150
 
 
 def _writer(url: str, tenant: str, writer: int, barrier) -> None:

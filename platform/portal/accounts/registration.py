@@ -1,0 +1,146 @@
+"""Importing the ZorgNetOost registration file (aanmelden / afmelden).
+
+Contract: ``parse_registration(text)`` returns the rows or raises ``RegistrationFileError``
+listing every bad line (number and reason); ``apply_registration(session, tenant_id,
+rows)`` validates the rows against the database (afmelden needs an existing account) and
+only then creates, updates and deactivates, returning the counts. Deactivation ends that
+provider's sessions in the same transaction, so it takes effect at once everywhere.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth.sessions import end_sessions
+from .models import Account
+
+HEADER = ("uzi_number", "agb_code", "name", "role", "practice_name", "practice_agb", "status")
+STATUSES = ("aanmelden", "afmelden")
+
+
+class RegistrationFileError(Exception):
+    """The file cannot be imported; ``problems`` holds "line N: reason" for each bad line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class RegistrationRow:
+    line: int
+    uzi_number: str
+    agb_code: str
+    name: str
+    role: str
+    practice_name: str | None
+    practice_agb: str | None
+    status: str
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    deactivated: int = 0
+    unchanged: int = 0
+    sessions_ended: int = 0
+    changes: list[str] = field(default_factory=list)
+
+
+def _problems_of(values: dict[str, str]) -> list[str]:
+    problems = []
+    if not re.fullmatch(r"[0-9]{9}", values["uzi_number"]):
+        problems.append("uzi_number must be 9 digits")
+    if not re.fullmatch(r"[0-9]{8}", values["agb_code"]):
+        problems.append("agb_code must be 8 digits")
+    if not values["name"]:
+        problems.append("name is empty")
+    elif len(values["name"]) > 200:
+        problems.append("name is longer than 200 characters")
+    if not re.fullmatch(r"[0-9]{2}\.[0-9]{3}", values["role"]):
+        problems.append("role must look like 01.015")
+    if values["practice_agb"] and not re.fullmatch(r"[0-9]{8}", values["practice_agb"]):
+        problems.append("practice_agb must be 8 digits or empty")
+    if len(values["practice_name"]) > 200:
+        problems.append("practice_name is longer than 200 characters")
+    if values["status"] not in STATUSES:
+        problems.append(f"status must be aanmelden or afmelden, not {values['status']!r}")
+    return problems
+
+
+def parse_registration(text: str) -> list[RegistrationRow]:
+    """Every line checked before anything is used; raises ``RegistrationFileError``."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RegistrationFileError(["line 1: the file is empty"]) from None
+    except csv.Error as exc:
+        raise RegistrationFileError([f"line 1: {exc}"]) from None
+    if tuple(h.strip() for h in header) != HEADER:
+        raise RegistrationFileError([f"line 1: header must be {','.join(HEADER)}"])
+    rows, problems, seen = [], [], {}
+    try:
+        for record in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(record) != len(HEADER):
+                problems.append(f"line {line}: expected {len(HEADER)} fields, found {len(record)}")
+                continue
+            values = {key: cell.strip() for key, cell in zip(HEADER, record)}
+            found = _problems_of(values)
+            if values["uzi_number"] in seen:
+                found.append(f"uzi_number {values['uzi_number']} also on line {seen[values['uzi_number']]}")
+            seen.setdefault(values["uzi_number"], line)
+            problems.extend(f"line {line}: {reason}" for reason in found)
+            if not found:
+                rows.append(RegistrationRow(line=line, **{**values, "practice_name": values["practice_name"] or None,
+                                                          "practice_agb": values["practice_agb"] or None}))
+    except csv.Error as exc:
+        problems.append(f"line {reader.line_num}: {exc}")
+    if problems:
+        raise RegistrationFileError(problems)
+    return rows
+
+
+def apply_registration(session: Session, tenant_id: str, rows: list[RegistrationRow]) -> ImportCounts:
+    """Apply validated rows in the caller's transaction; raises before changing anything
+    if an afmelden line names no account."""
+    existing = {a.uzi_number: a for a in session.scalars(
+        select(Account).where(Account.tenant_id == tenant_id, Account.uzi_number.in_([r.uzi_number for r in rows])))}
+    missing = [f"line {r.line}: afmelden for UZI number {r.uzi_number}, which has no account at {tenant_id}"
+               for r in rows if r.status == "afmelden" and r.uzi_number not in existing]
+    if missing:
+        raise RegistrationFileError(missing)
+    counts, ended = ImportCounts(), []
+    for row in rows:
+        account = existing.get(row.uzi_number)
+        if row.status == "afmelden":
+            if account.active:
+                account.active = False
+                ended.append(account.id)
+                counts.deactivated += 1
+            else:
+                counts.unchanged += 1
+            continue
+        fields = dict(agb_code=row.agb_code, name=row.name, role=row.role, practice_name=row.practice_name,
+                      practice_agb=row.practice_agb, active=True)
+        if account is None:
+            session.add(Account(tenant_id=tenant_id, uzi_number=row.uzi_number, **fields))
+            counts.created += 1
+        elif any(getattr(account, key) != value for key, value in fields.items()):
+            for key, value in fields.items():
+                setattr(account, key, value)
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    session.flush()
+    counts.sessions_ended = end_sessions(session, ended)
+    return counts

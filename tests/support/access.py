@@ -1,0 +1,57 @@
+"""Helpers for tests that shape a demo patient's access facts and walk the patient choice."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import delete, insert, select, update
+
+from portal.db import make_engine
+from portal_connectors.demo.schema import meta, patients, relations
+
+HAP_ADDRESS = {"zgt": "10.88.4.20", "mst": "10.77.4.20"}
+OFFICE_ADDRESS = "192.0.2.10"
+
+
+class PatientFacts:
+    """Rewrites one demo patient's consent and treatment relations in the demo EPD itself."""
+
+    def __init__(self, connector, patient_id: str):
+        self.connector = connector
+        self.patient_id = int(patient_id)
+        self.engine = make_engine(connector.database_url)
+        with self.engine.connect() as conn:
+            self.anchor = date.fromisoformat(conn.execute(select(meta.c.value).where(meta.c.key == "anchor")).scalar())
+
+    def set(self, *, consent: bool, relations_: list[dict]) -> None:
+        """``relations_``: dicts with kind, agb_code, practice_agb and day offsets from today
+        (``from_days``/``until_days``, None = open)."""
+        def stored(offset):
+            return None if offset is None else (self.anchor + timedelta(days=offset)).isoformat()
+
+        with self.engine.begin() as conn:
+            conn.execute(update(patients).where(patients.c.id == self.patient_id).values(consent=consent))
+            conn.execute(delete(relations).where(relations.c.patient_id == self.patient_id))
+            next_id = (conn.execute(select(relations.c.id).order_by(relations.c.id.desc()).limit(1)).scalar() or 0) + 1
+            for n, rel in enumerate(relations_):
+                conn.execute(insert(relations).values(
+                    id=next_id + n, patient_id=self.patient_id, kind=rel["kind"], agb_code=rel.get("agb_code"),
+                    practice_agb=rel.get("practice_agb"), valid_from=stored(rel.get("from_days")),
+                    valid_until=stored(rel.get("until_days"))))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def offer_and_choose(client, patient_id: str):
+    """Put ``patient_id`` in the session as if a result list offered it, then choose it."""
+    with client.session_transaction() as session:
+        session["offered_patients"] = {"tok": patient_id}
+    return client.post("/patient/kiezen", data={"patient": "tok", "csrf_token": csrf(client)})
+
+
+def csrf(client) -> str:
+    html = client.get("/").get_data(as_text=True)
+    match = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
+    assert match, "no CSRF token on the home page"
+    return match.group(1)
