@@ -1,24 +1,19 @@
 """Functional fixtures on the demo EPD: each repository tenant's connector gets a small
-generated demo EPD (in the test instance folder), and ``patient_client`` is a logged-in GP
-of that EPD with one of their patients selected through the real access flow.
-
-``add_record`` writes an extra approved record into a tenant's demo EPD (real connector,
-real database), for data the generator leaves to chance: results exactly at a reference
-limit, results just inside and outside the graph's 12 months, an infection risk.
-"""
+generated demo EPD (in the test instance folder, once per run: ``demo_epd``), and
+``patient_client`` is a logged-in GP of that EPD with one of their patients selected
+through the real access flow."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from portal.access import guard
+from portal.db import make_engine
+from portal_connectors.demo.accounts import sync_accounts
 from portal_connectors.demo.generator import generate
-from portal_connectors.demo.schema import meta, patients, records, relations
+from portal_connectors.demo.schema import patients, relations
 
 DEMO_PATIENTS = 300
 
@@ -34,27 +29,36 @@ class DemoPatient:
     other_patient_id: str
 
 
-def _sqlite_path(url: str) -> Path:
-    return Path(url.split(":///", 1)[1])
+@pytest.fixture(scope="session")
+def demo_epd(platform):
+    """Generate a small demo EPD for every demo tenant, with its demo accounts (once per run).
+
+    Access tests rewrite the first patient's consent and relations (``patient_facts``);
+    screen tests use other patients."""
+    for app in platform.apps.values():
+        connector = app.extensions["portal.connector"]
+        engine = make_engine(connector.database_url)
+        generate(engine, seed=connector.seed, patient_count=DEMO_PATIENTS)
+        engine.dispose()
+        connector.dispose()
+        with platform.database.session() as session:
+            sync_accounts(connector, session)
+    return platform
 
 
 @pytest.fixture(scope="session")
-def demo_epds(platform) -> dict[str, DemoPatient]:
-    """Generates every demo tenant's EPD once per run; returns a rich patient per tenant."""
+def demo_epds(demo_epd) -> dict[str, DemoPatient]:
+    """A rich patient (data of every kind) with consent and a GP per tenant; never the
+    first patient, whose access facts the access tests reshape."""
     chosen = {}
-    for tenant_id, app in platform.apps.items():
+    for tenant_id, app in demo_epd.apps.items():
         connector = app.extensions["portal.connector"]
-        if not _sqlite_path(connector.database_url).exists():
-            engine = create_engine(connector.database_url)
-            generate(engine, seed=connector.seed, patient_count=DEMO_PATIENTS)
-            engine.dispose()
-        connector.dispose()
-        engine = create_engine(connector.database_url)
+        engine = make_engine(connector.database_url)
         with engine.connect() as conn:
             rich = conn.execute(
                 select(patients.c.id, relations.c.agb_code, relations.c.practice_agb)
                 .join(relations, relations.c.patient_id == patients.c.id)
-                .where(patients.c.id % 250 == 1, patients.c.consent.is_(True), patients.c.death_date.is_(None),
+                .where(patients.c.id % 250 == 1, patients.c.id > 1, patients.c.consent.is_(True), patients.c.death_date.is_(None),
                        relations.c.kind == "registered_gp", relations.c.valid_until.is_(None))
                 .order_by(patients.c.id)).first()
             assert rich is not None, f"{tenant_id}: no rich demo patient with consent and a GP"
@@ -89,33 +93,3 @@ def patient_client(client, login_as, csrf_token, demo_patient):
     with client.session_transaction(base_url=f"http://{client.host}") as session:
         assert session[guard.SELECTED] == demo_patient.patient_id
     return client
-
-
-def add_record(connector, patient_id: str, kind: str, payload: dict, moment: datetime) -> str:
-    """Store an approved record of ``kind`` for the patient, its dates given in real time
-    (the demo EPD stores them on its anchor's time line); returns the record id."""
-    engine = create_engine(connector.database_url)
-    with engine.begin() as conn:
-        anchor = date.fromisoformat(conn.execute(select(meta.c.value).where(meta.c.key == "anchor")).scalar_one())
-        shift = date.today() - anchor
-
-        def stored(value):
-            if isinstance(value, datetime):
-                return (value - shift).isoformat(timespec="minutes")
-            if isinstance(value, date):
-                return (value - shift).isoformat()
-            return value
-
-        body = {key: stored(value) for key, value in payload.items()}
-        new_id = conn.execute(records.insert().values(
-            patient_id=int(patient_id), kind=kind, approved=True, starts_at=stored(moment), ends_at=None,
-            payload=json.dumps(body, ensure_ascii=False))).inserted_primary_key[0]
-    engine.dispose()
-    return str(new_id)
-
-
-def lab_payload(test: str, value: float, low: float | None, high: float | None, sampled_at: datetime,
-                ordered_by: str = "hospital") -> dict:
-    return {"test": test, "group": "Klinische chemie", "value": f"{value}", "numeric_value": value, "unit": "mmol/l",
-            "reference_low": low, "reference_high": high, "reference_text": f"{low} - {high}", "sampled_at": sampled_at,
-            "reported_at": sampled_at, "ordered_by": ordered_by, "code": None}

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import re
-from html import escape
+from datetime import date, datetime
+
+from markupsafe import escape
 
 from portal.audit.models import AuditRecord
 from portal.core.navigation import find
 from portal.record.pages import PAGES
+from support.demo_epd import add_record
 
 DOSSIER = find("record.index")
 GROUPS = ["Medische gegevens", "Rapporten", "Verpleegkundig dossier", "Overig"]
@@ -48,6 +51,10 @@ def test_dossier_items_are_children_in_the_navigation(patient_client):
 
 
 def test_table_pages_show_the_epds_items(patient_client, connector, demo_patient):
+    # The generator gives the rich patient advice but no agreement on eating and drinking.
+    add_record(connector, demo_patient.patient_id, "nutrition", {
+        "kind": "agreement", "description": "Vochtbeperking 1,5 liter per dag", "start": date.today(), "end": None,
+        "author": "Diëtist Test"}, datetime.now())
     for page in (p for p in PAGES if p.template == "record/table.html"):
         items = [i for i in getattr(connector, page.method)(demo_patient.patient_id) if not page.keep or page.keep(i)]
         assert items, f"the rich demo patient has no {page.method}"
@@ -55,7 +62,7 @@ def test_table_pages_show_the_epds_items(patient_client, connector, demo_patient
         rows = html.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
         assert rows == min(len(items), 25), page.endpoint
         for column in page.columns:
-            assert f"<td>{escape(column.value(items[0]), quote=False)}</td>" in html, (page.endpoint, column.heading)
+            assert f"<td>{escape(column.value(items[0]))}</td>" in html, (page.endpoint, column.heading)
 
 
 def test_diagnoses_show_their_status_in_dutch(patient_client, connector, demo_patient):
@@ -76,7 +83,7 @@ def test_medication_in_the_manuals_six_categories(patient_client, connector, dem
     medication = connector.list_medication(demo_patient.patient_id)
     assert medication
     for med in medication:
-        assert f"<td>{escape(med.name, quote=False)}</td>" in blocks[med.category.value]
+        assert f"<td>{escape(med.name)}</td>" in blocks[med.category.value]
 
 
 def test_reports_show_their_sections(patient_client, connector, demo_patient):
