@@ -40,3 +40,17 @@ def lab_payload(test: str, value: float, low: float | None, high: float | None, 
     return {"test": test, "group": "Klinische chemie", "value": f"{value}", "numeric_value": value, "unit": "mmol/l",
             "reference_low": low, "reference_high": high, "reference_text": f"{low} - {high}", "sampled_at": sampled_at,
             "reported_at": sampled_at, "ordered_by": ordered_by, "code": None}
+
+
+def last_audit_record(platform, tenant_id: str, action: str | None = None):
+    """The newest audit record of ``tenant_id`` (of ``action`` if given), read in a session
+    of its own that is closed at once (an open read would hold an old snapshot)."""
+    from portal.audit.models import AuditRecord
+
+    with platform.database.session() as session:
+        query = select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+        if action is not None:
+            query = query.where(AuditRecord.action == action)
+        found = session.execute(query.order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
+        session.expunge(found)
+        return found

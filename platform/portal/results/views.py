@@ -65,9 +65,11 @@ def lab(patient: PatientSummary):
 def lab_graph(patient: PatientSummary):
     """"Toon grafiek": the test's values of the last 12 months against its reference band."""
     test = request.args.get("bepaling", "").strip()
-    if not test:
-        abort(404)
     section = _load(patient, "list_lab_results")
+    if not test:
+        choices = sorted({r.test for r in section.items if r.numeric_value is not None})
+        return render_template("results/graph_choice.html", section=section, choices=choices, title="Labuitslagen",
+                               endpoint="results.lab_graph", parameter="bepaling", back="results.lab")
     start, end = graph_window(_now())
     results = graph_results(section.items, test, end)
     unit = next((r.unit for r in reversed(results) if r.unit), None)
@@ -97,9 +99,11 @@ def measurements(patient: PatientSummary):
 @guard.patient_view(lambda: f"Metingen grafiek {request.args.get('soort', '')[:80]}")
 def measurement_graph(patient: PatientSummary):
     kind = request.args.get("soort", "").strip()
-    if not kind:
-        abort(404)
     section = _load(patient, "list_measurements")
+    if not kind:
+        choices = sorted({i.kind for i in section.items if i.numeric_value is not None})
+        return render_template("results/graph_choice.html", section=section, choices=choices, title="Metingen",
+                               endpoint="results.measurement_graph", parameter="soort", back="results.measurements")
     items = sorted((i for i in section.items if i.kind == kind and i.numeric_value is not None),
                    key=lambda i: local(i.measured_at))
     unit = next((i.unit for i in reversed(items) if i.unit), None)

@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.audit.models import AuditRecord
+from support.demo_epd import last_audit_record
+
 
 
 @pytest.fixture
@@ -72,7 +73,7 @@ def test_post_without_csrf_token_is_refused(orders_client, connector, demo_patie
     assert len(connector.list_orders(demo_patient.patient_id)) == before
 
 
-def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, connector, demo_patient, db_session, app):
+def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, connector, demo_patient, platform, app):
     token = _token(orders_client)
     wanted = (date.today() + timedelta(days=7))
     form = {"csrf_token": token, "test": ["LAB-BB", "RAD-THORAX"], "vraagstelling": "Moeheid, anemie? Pneumonie?",
@@ -88,8 +89,7 @@ def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, co
     order = connector.list_orders(demo_patient.patient_id)[0]
     assert order.clinical_question == form["vraagstelling"] and order.urgent and order.requested_date == wanted
     assert {t.code for t in order.tests} == {"LAB-BB", "RAD-THORAX"}
-    record = db_session.query(AuditRecord).filter_by(tenant_id=app.extensions["portal.tenant"].id, action="order") \
-        .order_by(AuditRecord.seq.desc()).first()
+    record = last_audit_record(platform, app.extensions["portal.tenant"].id, "order")
     assert (record.outcome, record.data) == ("success", f"Aanvraag {order.id}")
     listing = orders_client.get("/aanvragen/").get_data(as_text=True)
     assert f"Uw aanvraag is verstuurd (referentie {order.id})." in listing

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from portal.audit.models import AuditRecord
-from support.demo_epd import add_record
+from support.demo_epd import add_record, last_audit_record
 
 
-def test_letters_list_links_to_the_portal_and_the_letter_opens(patient_client, connector, demo_patient, db_session, app):
+def test_letters_list_links_to_the_portal_and_the_letter_opens(patient_client, connector, demo_patient, platform, app):
     letters = connector.list_letters(demo_patient.patient_id)
     assert letters
     html = patient_client.get("/dossier/brieven").get_data(as_text=True)
@@ -21,8 +20,7 @@ def test_letters_list_links_to_the_portal_and_the_letter_opens(patient_client, c
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.data == connector.get_letter(demo_patient.patient_id, letters[0].id).data
-    last = db_session.query(AuditRecord).filter_by(tenant_id=app.extensions["portal.tenant"].id) \
-        .order_by(AuditRecord.seq.desc()).first()
+    last = last_audit_record(platform, app.extensions["portal.tenant"].id)
     assert (last.action, last.data) == ("view", f"Brief {letters[0].id}")
 
 

@@ -6,10 +6,9 @@ from datetime import date, datetime
 
 from markupsafe import escape
 
-from portal.audit.models import AuditRecord
 from portal.core.navigation import find
 from portal.record.pages import PAGES
-from support.demo_epd import add_record
+from support.demo_epd import add_record, last_audit_record
 
 DOSSIER = find("record.index")
 GROUPS = ["Medische gegevens", "Rapporten", "Verpleegkundig dossier", "Overig"]
@@ -105,10 +104,9 @@ def test_nursing_problems_show_nanda_noc_and_scores(patient_client, connector, d
     assert "Nanda NOC NIC methodologie" in html
 
 
-def test_view_is_audited_with_the_page(patient_client, db_session, app):
+def test_view_is_audited_with_the_page(patient_client, platform, app):
     _html(patient_client, "/dossier/allergieen")
-    last = db_session.query(AuditRecord).filter_by(tenant_id=app.extensions["portal.tenant"].id) \
-        .order_by(AuditRecord.seq.desc()).first()
+    last = last_audit_record(platform, app.extensions["portal.tenant"].id)
     assert (last.action, last.outcome, last.data) == ("view", "success", "Allergieën")
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from portal.audit.models import AuditRecord
-from support.demo_epd import add_record
+from support.demo_epd import add_record, last_audit_record
 
 
 def _study(connector, patient_id: str, requester: str) -> str:
@@ -28,7 +27,7 @@ def test_all_studies_are_listed_also_those_a_gp_requested(patient_client, connec
     assert "Huisarts J. Jansen" in html
 
 
-def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, connector, demo_patient, db_session, app):
+def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, connector, demo_patient, platform, app):
     record_id = _study(connector, demo_patient.patient_id, "Dr. Specialist")
     response = patient_client.get(f"/uitslagen/radiologie/{record_id}")
     assert response.status_code == 200
@@ -47,8 +46,7 @@ def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, c
     assert image.headers["Content-Disposition"].startswith("inline")
     assert image.headers["X-Content-Type-Options"] == "nosniff"
     assert image.headers["Cache-Control"] == "no-store"
-    last = db_session.query(AuditRecord).filter_by(tenant_id=app.extensions["portal.tenant"].id) \
-        .order_by(AuditRecord.seq.desc()).first()
+    last = last_audit_record(platform, app.extensions["portal.tenant"].id)
     assert (last.action, last.data) == ("view", f"Beeld {record_id}.0")
 
 

@@ -92,7 +92,8 @@ def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, con
 def test_graph_of_an_unknown_test_says_so(patient_client):
     html = _html(patient_client, "/uitslagen/lab/grafiek?bepaling=Bestaat+niet")
     assert "geen uitslagen" in html and "<svg" not in html
-    assert patient_client.get("/uitslagen/lab/grafiek").status_code == 404
+    choice = _html(patient_client, "/uitslagen/lab/grafiek")  # no test chosen yet: the tests to choose from
+    assert "Toon grafiek" in choice and 'href="/uitslagen/lab/grafiek?bepaling=' in choice
 
 
 def test_measurements_with_graphs(patient_client, connector, demo_patient):
