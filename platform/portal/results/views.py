@@ -29,6 +29,12 @@ def _load(patient: PatientSummary, method: str) -> sections.Section:
     return sections.load(lambda: getattr(connector, method)(patient.patient_id), method)
 
 
+def _listing(patient: PatientSummary, method: str, template: str):
+    """A paged list page of one kind of result."""
+    section = _load(patient, method)
+    return render_template(template, section=section, listing=paginate(section.items, requested_page()))
+
+
 def _now() -> datetime:
     return datetime.now()
 
@@ -121,26 +127,20 @@ def measurement_graph(patient: PatientSummary):
 @bp.get("/microbiologie")
 @guard.patient_view("Microbiologie")
 def microbiology(patient: PatientSummary):
-    section = _load(patient, "list_microbiology")
-    return render_template("results/microbiology.html", section=section,
-                           listing=paginate(section.items, requested_page()))
+    return _listing(patient, "list_microbiology", "results/microbiology.html")
 
 
 @bp.get("/pathologie")
 @guard.patient_view("Pathologie")
 def pathology(patient: PatientSummary):
-    section = _load(patient, "list_pathology")
-    return render_template("results/pathology.html", section=section,
-                           listing=paginate(section.items, requested_page()))
+    return _listing(patient, "list_pathology", "results/pathology.html")
 
 
 @bp.get("/radiologie")
 @guard.patient_view("Radiologie en nucleaire onderzoeken")
 def imaging(patient: PatientSummary):
     """All examinations, also those an external provider (a GP) requested."""
-    section = _load(patient, "list_imaging")
-    return render_template("results/imaging.html", section=section,
-                           listing=paginate(section.items, requested_page()))
+    return _listing(patient, "list_imaging", "results/imaging.html")
 
 
 @bp.get("/radiologie/<report_id>")
