@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses, when they are missing and we may:
 # softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
-# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text).
+# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text),
 # nodejs + npm (the test FHIR server of the fhir connector).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
@@ -10,6 +10,11 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+if [ "${1:-}" = "--scan" ]; then
+  command -v sqlmap >/dev/null 2>&1 || missing+=(sqlmap)
+  command -v wapiti >/dev/null 2>&1 || missing+=(wapiti)
+fi
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -eq 0 ]; then

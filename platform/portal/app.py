@@ -38,6 +38,8 @@ BLUEPRINTS = [
     "portal.record.views:bp",
     "portal.results.views:bp",
     "portal.orders.views:bp",
+    # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
+    "portal.web:bp",
 ]
 
 

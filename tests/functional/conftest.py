@@ -40,7 +40,7 @@ def demo_epd(platform):
         engine = make_engine(connector.database_url)
         generate(engine, seed=connector.seed, patient_count=DEMO_PATIENTS)
         engine.dispose()
-        connector.dispose()
+        connector.close()
         with platform.database.session() as session:
             sync_accounts(connector, session)
     return platform

@@ -31,8 +31,3 @@ def theme_file(filename: str):
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
 
-
-def not_found(error=None):
-    """The Dutch 404 page; feature blueprints register it for items that do not exist
-    (or belong to another patient, which the portal does not tell apart)."""
-    return render_template("core/not_found.html"), 404

@@ -10,7 +10,6 @@ from ..access import guard
 from ..audit import Action
 from ..core import sections
 from ..core.paging import paginate, requested_page
-from ..core.views import not_found
 from ..epd.errors import EpdError, OrderRejected
 from ..epd.models import OrderRequest, PatientSummary
 from . import forms
@@ -18,7 +17,6 @@ from . import forms
 log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__, url_prefix="/aanvragen", template_folder="templates")
-bp.register_error_handler(404, not_found)
 bp.portal_menu = "orders"  # type: ignore[attr-defined]  # registered only where the tenant enables it
 
 

@@ -8,13 +8,11 @@ from ..core import sections
 from ..core.documents import document_response
 from ..core.navigation import find
 from ..core.paging import paginate, requested_page
-from ..core.views import not_found
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.models import MedicationCategory, PatientSummary
 from .pages import GROUP_INTROS, PAGES, RecordPage
 
 bp = Blueprint("record", __name__, url_prefix="/dossier", template_folder="templates")
-bp.register_error_handler(404, not_found)
 
 #: Dossier labels and groups, as the navigation names them.
 MENU = {item.endpoint: item for item in find("record.index").children}

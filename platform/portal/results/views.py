@@ -10,14 +10,12 @@ from ..access import guard
 from ..core import sections
 from ..core.documents import document_response
 from ..core.paging import paginate, requested_page
-from ..core.views import not_found
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.models import PatientSummary
 from . import charts
 from .classify import classify, graph_results, graph_window, local, reference_band
 
 bp = Blueprint("results", __name__, url_prefix="/uitslagen", template_folder="templates")
-bp.register_error_handler(404, not_found)
 
 #: How many of each kind "Recente uitslagen" shows.
 RECENT = 5
