@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).parent
 
 #: Feature blueprints as "module:attribute"; each module owns its routes and templates.
+#: A blueprint with a ``portal_menu`` attribute (a tenant menu key) is registered only for
+#: tenants enabling that menu, so elsewhere every URL of it answers 404.
 BLUEPRINTS = [
     "portal.core.views:bp",
     "portal.auth:bp",
@@ -36,6 +38,9 @@ BLUEPRINTS = [
     "portal.search.views:bp",
     "portal.patient.views:bp",
     "portal.care_events.views:bp",
+    "portal.record.views:bp",
+    "portal.results.views:bp",
+    "portal.orders.views:bp",
     # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
     "portal.web:bp",
 ]
@@ -92,6 +97,9 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
     for spec in BLUEPRINTS:
         module_name, attribute = spec.split(":")
         blueprint = getattr(importlib.import_module(module_name), attribute)
+        menu = getattr(blueprint, "portal_menu", None)
+        if menu is not None and not tenant.menu_enabled(menu):
+            continue
         app.register_blueprint(blueprint)
         init = getattr(blueprint, "init_portal_app", None)
         if init is not None:

@@ -7,10 +7,31 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ..epd import models as m
+
 #: Hospital local time: naive datetimes from the EPD already are; aware ones are converted.
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 SEX_NL = {"male": "Man", "female": "Vrouw", "other": "Anders", "unknown": "Onbekend"}
+
+#: Dutch names of the view models' coded values, per enum (the manual's words where it has them).
+LABELS_NL: dict[type, dict[str, str]] = {
+    m.DiagnosisStatus: {"working": "Werkdiagnose", "confirmed": "Definitief", "differential": "Differentiaaldiagnose",
+                        "resolved": "Niet meer actueel", "refuted": "Vervallen"},
+    m.MedicationCategory: {"active_home": "Actieve thuismedicatie", "active_inpatient": "Actieve klinische medicatie",
+                           "planned": "Geplande medicatie", "stopped": "Gestopte medicatie",
+                           "ended": "Beëindigde medicatie", "suspended": "Tot nader order gestopte medicatie"},
+    m.AlertKind: {"infection_risk": "Besmettingsrisico", "condition": "Aandoening", "other": "Overig"},
+    m.RestrictionDecision: {"allowed": "Toegestaan", "not_allowed": "Niet toegestaan",
+                            "with_restrictions": "Met beperkingen"},
+    m.ImagingDiscipline: {"radiology": "Radiologie", "nuclear": "Nucleaire geneeskunde"},
+    m.OrderStatus: {"submitted": "Verstuurd", "scheduled": "Ingepland", "completed": "Afgerond",
+                    "cancelled": "Geannuleerd"},
+    m.OrderedBy: {"hospital": "Ziekenhuis", "gp": "Huisarts"},
+    m.ResultFlag: {"low": "laag", "high": "hoog"},
+}
+#: Alcohol, tabak en drugs: ``SubstanceUse.substance`` is a plain code string.
+SUBSTANCES_NL = {"alcohol": "Alcohol", "tobacco": "Tabak", "drugs": "Drugs"}
 
 
 def nl_date(value: date | datetime | None) -> str:
@@ -57,8 +78,20 @@ def parse_nl_date(text: str, label: str) -> date:
     except ValueError:
         raise ValueError(f"De {label} {day:02d}-{month:02d}-{year} bestaat niet.") from None
 
+def nl_label(value) -> str:
+    """The Dutch name of a coded value (an enum of ``portal.epd.models``); unknown codes are
+    shown as they are rather than hidden."""
+    if value is None:
+        return ""
+    labels = LABELS_NL.get(type(value))
+    key = getattr(value, "value", value)
+    if labels is None:
+        return SUBSTANCES_NL.get(str(key), str(key))
+    return labels.get(str(key), str(key))
+
 
 def init_app(app: Flask) -> None:
+    app.add_template_filter(nl_label)
     app.add_template_filter(nl_date)
     app.add_template_filter(nl_datetime)
     app.add_template_filter(nl_sex)
