@@ -21,7 +21,9 @@ def _entries(connector, path):
 
 
 def _shown(html: str, patient) -> bool:
-    return str(escape(patient.display_name)) in html
+    """Is there a row with this patient's name and birth date (names alone repeat)?"""
+    name, born = str(escape(patient.display_name)), patient.birth_date.strftime("%d-%m-%Y")
+    return any(name in row and born in row for row in re.findall(r"<tr.*?</tr>", html, flags=re.S))
 
 
 def _may_see(demo, patient) -> bool:
