@@ -160,6 +160,12 @@ def csrf_token_of(client, path: str = "/login") -> str:
 
 
 @pytest.fixture
+def csrf_token():
+    """``csrf_token(client, path="/login")``: the CSRF token a page carries in the client's session."""
+    return csrf_token_of
+
+
+@pytest.fixture
 def login_as(make_account):
     """``login_as(client, account_or_fields)`` logs ``client`` in through the real session
     mechanism (the tenant's demo card signs a challenge; every login check runs) and

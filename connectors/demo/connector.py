@@ -378,6 +378,8 @@ class DemoConnector:
             rid = int(record_id)
         except (TypeError, ValueError):
             raise ItemNotFound(f"demo EPD: no such {kind}") from None
+        if not 0 < rid < 2 ** 63:  # beyond any stored id (and beyond what the database takes)
+            raise ItemNotFound(f"demo EPD: no such {kind}")
         row = conn.execute(select(records).where(records.c.id == rid, records.c.patient_id == pid,
                                                  records.c.kind == kind, records.c.approved.is_(True))).first()
         if row is None:

@@ -16,7 +16,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from .core import formatting
+from .core import formatting, paging
 from .core.navigation import navigation_for
 from .core.ceiling import init_app as init_bench_ceiling
 from .epd.registry import build_connector
@@ -29,11 +29,19 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).parent
 
 #: Feature blueprints as "module:attribute"; each module owns its routes and templates.
+#: A blueprint with a ``portal_menu`` attribute (a tenant menu key) is registered only for
+#: tenants enabling that menu, so elsewhere every URL of it answers 404.
 BLUEPRINTS = [
     "portal.core.views:bp",
     "portal.auth:bp",
     "portal.audit.api:bp",
     "portal.access.views:bp",
+    "portal.search.views:bp",
+    "portal.patient.views:bp",
+    "portal.care_events.views:bp",
+    "portal.record.views:bp",
+    "portal.results.views:bp",
+    "portal.orders.views:bp",
     # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
     "portal.web:bp",
 ]
@@ -86,9 +94,13 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
     platform.database.init_app(app)
     CSRFProtect(app)
     formatting.init_app(app)
+    paging.init_app(app)
     for spec in BLUEPRINTS:
         module_name, attribute = spec.split(":")
         blueprint = getattr(importlib.import_module(module_name), attribute)
+        menu = getattr(blueprint, "portal_menu", None)
+        if menu is not None and not tenant.menu_enabled(menu):
+            continue
         app.register_blueprint(blueprint)
         init = getattr(blueprint, "init_portal_app", None)
         if init is not None:

@@ -1,11 +1,37 @@
 """Jinja filters for Dutch display: dates as dd-mm-jjjj, sex in Dutch, and the like."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ..epd import models as m
+
+#: Hospital local time: naive datetimes from the EPD already are; aware ones are converted.
+LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
 SEX_NL = {"male": "Man", "female": "Vrouw", "other": "Anders", "unknown": "Onbekend"}
+
+#: Dutch names of the view models' coded values, per enum (the manual's words where it has them).
+LABELS_NL: dict[type, dict[str, str]] = {
+    m.DiagnosisStatus: {"working": "Werkdiagnose", "confirmed": "Definitief", "differential": "Differentiaaldiagnose",
+                        "resolved": "Niet meer actueel", "refuted": "Vervallen"},
+    m.MedicationCategory: {"active_home": "Actieve thuismedicatie", "active_inpatient": "Actieve klinische medicatie",
+                           "planned": "Geplande medicatie", "stopped": "Gestopte medicatie",
+                           "ended": "Beëindigde medicatie", "suspended": "Tot nader order gestopte medicatie"},
+    m.AlertKind: {"infection_risk": "Besmettingsrisico", "condition": "Aandoening", "other": "Overig"},
+    m.RestrictionDecision: {"allowed": "Toegestaan", "not_allowed": "Niet toegestaan",
+                            "with_restrictions": "Met beperkingen"},
+    m.ImagingDiscipline: {"radiology": "Radiologie", "nuclear": "Nucleaire geneeskunde"},
+    m.OrderStatus: {"submitted": "Verstuurd", "scheduled": "Ingepland", "completed": "Afgerond",
+                    "cancelled": "Geannuleerd"},
+    m.OrderedBy: {"hospital": "Ziekenhuis", "gp": "Huisarts"},
+    m.ResultFlag: {"low": "laag", "high": "hoog"},
+}
+#: Alcohol, tabak en drugs: ``SubstanceUse.substance`` is a plain code string.
+SUBSTANCES_NL = {"alcohol": "Alcohol", "tobacco": "Tabak", "drugs": "Drugs"}
 
 
 def nl_date(value: date | datetime | None) -> str:
@@ -16,9 +42,12 @@ def nl_date(value: date | datetime | None) -> str:
 
 
 def nl_datetime(value: datetime | None) -> str:
-    """``datetime(2026, 1, 2, 9, 5)`` -> ``02-01-2026 09:05``."""
+    """``datetime(2026, 1, 2, 9, 5)`` -> ``02-01-2026 09:05``; an aware datetime is shown
+    in hospital local time."""
     if value is None:
         return ""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(LOCAL_ZONE)
     return value.strftime("%d-%m-%Y %H:%M")
 
 
@@ -27,7 +56,42 @@ def nl_sex(value) -> str:
     return SEX_NL.get(str(key), "Onbekend")
 
 
+_DUTCH_DATE = re.compile(r"(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})|(\d{2})(\d{2})(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # what a browser's date picker sends
+
+
+def parse_nl_date(text: str, label: str) -> date:
+    """The inverse of ``nl_date``: dd-mm-jjjj (also with / . or a space, or ddmmjjjj) or the
+    date picker's jjjj-mm-dd. Raises ``ValueError`` with a Dutch message naming ``label``
+    ("geboortedatum") for a malformed or impossible date."""
+    text = text.strip()
+    dutch, iso = _DUTCH_DATE.fullmatch(text), _ISO_DATE.fullmatch(text)
+    if dutch:
+        groups = dutch.groups()[:3] if dutch.group(1) else dutch.groups()[3:]
+        day, month, year = (int(g) for g in groups)
+    elif iso:
+        year, month, day = (int(g) for g in iso.groups())
+    else:
+        raise ValueError(f"Vul de {label} in als dd-mm-jjjj, bijvoorbeeld 05-05-1955.")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"De {label} {day:02d}-{month:02d}-{year} bestaat niet.") from None
+
+def nl_label(value) -> str:
+    """The Dutch name of a coded value (an enum of ``portal.epd.models``); unknown codes are
+    shown as they are rather than hidden."""
+    if value is None:
+        return ""
+    labels = LABELS_NL.get(type(value))
+    key = getattr(value, "value", value)
+    if labels is None:
+        return SUBSTANCES_NL.get(str(key), str(key))
+    return labels.get(str(key), str(key))
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(nl_label)
     app.add_template_filter(nl_date)
     app.add_template_filter(nl_datetime)
     app.add_template_filter(nl_sex)

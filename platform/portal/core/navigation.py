@@ -17,6 +17,7 @@ class NavItem:
     endpoint: str
     children: tuple["NavItem", ...] = field(default=())
     menu: str | None = None  # tenant menu key (schema.MENU_ITEMS); None = always present
+    group: str | None = None  # heading a child is listed under (Dossier's four groups)
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,11 @@ class NavEntry:
     endpoint: str
     available: bool
     children: tuple["NavEntry", ...] = ()
+    group: str | None = None
 
 
-def _items(*pairs: tuple[str, str]) -> tuple[NavItem, ...]:
-    return tuple(NavItem(label, endpoint) for label, endpoint in pairs)
+def _items(*pairs: tuple[str, str], group: str | None = None) -> tuple[NavItem, ...]:
+    return tuple(NavItem(label, endpoint, group=group) for label, endpoint in pairs)
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -49,7 +51,28 @@ NAVIGATION: tuple[NavItem, ...] = (
         ("SEH-registraties", "care_events.emergency_department"),
         ("Verwijzingen", "care_events.referrals"),
     )),
-    NavItem("Dossier", "record.index", menu="record"),
+    NavItem("Dossier", "record.index", menu="record", children=(
+        *_items(("Allergieën", "record.allergies"),
+                ("Aandoeningen", "record.conditions"),
+                ("Alcohol, tabak en drugs", "record.substance_use"),
+                ("Diagnoses", "record.diagnoses"),
+                ("Implantaten", "record.implants"),
+                ("Ingebrachte materialen", "record.inserted_materials"),
+                ("Lichamelijke en geestelijke toestand", "record.state_observations"),
+                ("Medicatie", "record.medication"),
+                ("Medische hulpmiddelen", "record.medical_aids"), group="Medische gegevens"),
+        *_items(("Behandelverslagen", "record.treatment_reports"),
+                ("Brieven", "record.letters"),
+                ("Signaleringen", "record.alerts"),
+                ("Verrichtingen", "record.procedures"), group="Rapporten"),
+        *_items(("Problemen, doelen en scores", "record.nursing_problems"),
+                ("Verpleegkundig behandelplan", "record.nursing_care_plan"),
+                ("Verpleegkundige verslagen", "record.nursing_reports"), group="Verpleegkundig dossier"),
+        *_items(("Advies voor eten en drinken", "record.nutrition_advice"),
+                ("Afspraken over eten en drinken", "record.nutrition_agreements"),
+                ("Behandelbeperking", "record.treatment_restrictions"),
+                ("MDO", "record.mdo"), group="Overig"),
+    )),
     NavItem("Uitslagen", "results.index", menu="results", children=_items(
         ("Recente uitslagen", "results.recent"),
         ("Labuitslagen", "results.lab"),
@@ -68,7 +91,13 @@ def _resolve(item: NavItem, app: Flask) -> NavEntry:
         endpoint=item.endpoint,
         available=item.endpoint in app.view_functions,
         children=tuple(_resolve(child, app) for child in item.children),
+        group=item.group,
     )
+
+
+def find(endpoint: str) -> NavItem:
+    """The top-level item ``endpoint`` names (e.g. "record.index" for the Dossier overview)."""
+    return next(item for item in NAVIGATION if item.endpoint == endpoint)
 
 
 def navigation_for(app: Flask, tenant) -> tuple[NavEntry, ...]:

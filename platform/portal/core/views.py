@@ -30,3 +30,4 @@ def theme_file(filename: str):
     response = send_from_directory(platform.settings.themes_dir / tenant.theme, filename, max_age=3600)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+

@@ -1,0 +1,82 @@
+"""The order form: parsing and validating what the provider posted, with Dutch messages.
+
+Validation runs again on the final "Verstuur aanvraag" post: the confirmation page's hidden
+fields are user input like any other.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..epd.models import OrderableTest
+
+MAX_QUESTION = 2000
+MAX_NOTE = 1000
+MAX_TESTS = 10
+#: How far ahead a desired date may lie.
+MAX_AHEAD = timedelta(days=366)
+
+
+@dataclass
+class OrderForm:
+    """What the form holds (valid or not), plus its ``errors`` per field name."""
+
+    test_codes: tuple[str, ...] = ()
+    clinical_question: str = ""
+    urgent: bool = False
+    requested_date: date | None = None
+    requested_date_text: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def _parse_date(text: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> OrderForm:
+    """Read and check the posted ``form`` (a werkzeug MultiDict) against ``catalogue``."""
+    known = {t.code for t in catalogue}
+    codes = tuple(dict.fromkeys(form.getlist("test")))
+    result = OrderForm(
+        test_codes=codes,
+        clinical_question=form.get("vraagstelling", "").strip(),
+        urgent=form.get("spoed") == "ja",
+        requested_date_text=form.get("datum", "").strip(),
+        note=form.get("opmerking", "").strip(),
+    )
+    errors = result.errors
+    if not codes:
+        errors["test"] = "Kies ten minste één onderzoek."
+    elif any(code not in known for code in codes):
+        errors["test"] = "Kies alleen onderzoeken uit de lijst."
+        result.test_codes = tuple(c for c in codes if c in known)
+    elif len(codes) > MAX_TESTS:
+        errors["test"] = f"Kies ten hoogste {MAX_TESTS} onderzoeken per aanvraag."
+    if not result.clinical_question:
+        errors["vraagstelling"] = "Vul de vraagstelling in."
+    elif len(result.clinical_question) > MAX_QUESTION:
+        errors["vraagstelling"] = f"De vraagstelling is te lang (maximaal {MAX_QUESTION} tekens)."
+    if result.requested_date_text:
+        try:
+            result.requested_date = _parse_date(result.requested_date_text)
+        except ValueError:
+            errors["datum"] = "Vul de gewenste datum in als dd-mm-jjjj."
+        else:
+            if result.requested_date < today:
+                errors["datum"] = "De gewenste datum ligt in het verleden."
+            elif result.requested_date > today + MAX_AHEAD:
+                errors["datum"] = "De gewenste datum ligt meer dan een jaar vooruit."
+    if len(result.note) > MAX_NOTE:
+        errors["opmerking"] = f"De opmerking is te lang (maximaal {MAX_NOTE} tekens)."
+    return result

@@ -1,0 +1,69 @@
+"""Dossier routes: the overview (record.index), one page per item, and the letters."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+
+from ..access import guard
+from ..core import sections
+from ..core.documents import document_response
+from ..core.navigation import find
+from ..core.paging import paginate, requested_page
+from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
+from ..epd.models import MedicationCategory, PatientSummary
+from .pages import GROUP_INTROS, PAGES, RecordPage
+
+bp = Blueprint("record", __name__, url_prefix="/dossier", template_folder="templates")
+
+#: Dossier labels and groups, as the navigation names them.
+MENU = {item.endpoint: item for item in find("record.index").children}
+
+
+def _groups() -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for item in MENU.values():
+        groups.setdefault(item.group, []).append(item)
+    return list(groups.items())
+
+
+@bp.get("/")
+@guard.patient_view("Dossier")
+def index(patient: PatientSummary):
+    """The manual's table of the four groups, each item linking to its page."""
+    groups = _groups()
+    rows = max(len(items) for _, items in groups)
+    return render_template("record/index.html", groups=groups, rows=rows, intros=GROUP_INTROS)
+
+
+def _page_view(page: RecordPage):
+    item = MENU[f"record.{page.endpoint}"]
+
+    def view(patient: PatientSummary):
+        connector = guard.connector()
+        section = sections.load(lambda: getattr(connector, page.method)(patient.patient_id), page.method)
+        items = [i for i in section.items if page.keep is None or page.keep(i)]
+        listing = paginate(items, requested_page()) if page.paged else None
+        return render_template(page.template, page=page, label=item.label, group=item.group,
+                               intro=page.intro or GROUP_INTROS.get(item.group), items=items, listing=listing,
+                               unavailable=section.unavailable, endpoint=f"record.{page.endpoint}",
+                               categories=list(MedicationCategory))
+
+    view.__name__ = page.endpoint
+    return guard.patient_view(item.label)(view)
+
+
+for _page in PAGES:
+    bp.add_url_rule(f"/{_page.path}", endpoint=_page.endpoint, view_func=_page_view(_page), methods=["GET"])
+
+
+@bp.get("/brieven/<letter_id>")
+@guard.patient_view(lambda letter_id: f"Brief {letter_id}")
+def letter(patient: PatientSummary, letter_id: str):
+    """The letter itself, fetched from the EPD for the selected patient only: an id of
+    another patient's letter is unknown here (404)."""
+    try:
+        document = guard.connector().get_letter(patient.patient_id, letter_id)
+    except (ItemNotFound, PatientNotFound):
+        abort(404)
+    except EpdError as error:
+        return guard.epd_failure(error, "Brief")
+    return document_response(document)

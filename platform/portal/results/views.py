@@ -1,0 +1,194 @@
+"""Uitslagen routes. Every route is behind the access helper; images are served through
+the portal only (the EPD's own addresses never reach the browser)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, abort, render_template, request
+
+from ..access import guard
+from ..core import sections
+from ..core.documents import document_response
+from ..core.paging import paginate, requested_page
+from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
+from ..epd.models import PatientSummary
+from . import charts
+from .classify import classify, graph_results, graph_window, local, reference_band
+
+bp = Blueprint("results", __name__, url_prefix="/uitslagen", template_folder="templates")
+
+#: How many of each kind "Recente uitslagen" shows.
+RECENT = 5
+LAB_PER_PAGE = 50
+
+
+def _load(patient: PatientSummary, method: str) -> sections.Section:
+    connector = guard.connector()
+    return sections.load(lambda: getattr(connector, method)(patient.patient_id), method)
+
+
+def _listing(patient: PatientSummary, method: str, template: str):
+    """A paged list page of one kind of result."""
+    section = _load(patient, method)
+    return render_template(template, section=section, listing=paginate(section.items, requested_page()))
+
+
+def _now() -> datetime:
+    return datetime.now()
+
+
+@bp.get("/")
+@guard.patient_view("Uitslagen")
+def index(patient: PatientSummary):
+    return render_template("results/index.html")
+
+
+@bp.get("/recent")
+@guard.patient_view("Recente uitslagen")
+def recent(patient: PatientSummary):
+    """The newest results of each kind, each kind loaded on its own."""
+    lab = _load(patient, "list_lab_results")
+    kinds = {name: _load(patient, name) for name in ("list_microbiology", "list_pathology", "list_imaging")}
+    newest_lab = lab.items[:RECENT * 2]
+    return render_template("results/recent.html", lab=lab, newest_lab=newest_lab, classify=classify,
+                           micro=kinds["list_microbiology"], pathology=kinds["list_pathology"],
+                           imaging=kinds["list_imaging"], count=RECENT)
+
+
+@bp.get("/lab")
+@guard.patient_view("Labuitslagen")
+def lab(patient: PatientSummary):
+    """Only results the hospital ordered (the connector's default), colour and text coded."""
+    section = _load(patient, "list_lab_results")
+    listing = paginate(section.items, requested_page(), LAB_PER_PAGE)
+    return render_template("results/lab.html", section=section, listing=listing, classify=classify)
+
+
+@bp.get("/lab/grafiek")
+@guard.patient_view(lambda: f"Labuitslagen grafiek {request.args.get('bepaling', '')[:80]}")
+def lab_graph(patient: PatientSummary):
+    """"Toon grafiek": the test's values of the last 12 months against its reference band."""
+    test = request.args.get("bepaling", "").strip()
+    section = _load(patient, "list_lab_results")
+    if not test:
+        choices = sorted({r.test for r in section.items if r.numeric_value is not None})
+        return render_template("results/graph_choice.html", section=section, choices=choices, title="Labuitslagen",
+                               endpoint="results.lab_graph", parameter="bepaling", back="results.lab")
+    start, end = graph_window(_now())
+    results = graph_results(section.items, test, end)
+    unit = next((r.unit for r in reversed(results) if r.unit), None)
+    band = reference_band(results)
+    chart = None
+    if results:
+        points = [charts.ChartPoint(local(r.sampled_at), r.numeric_value, _with_unit(r.value, unit), classify(r))
+                  for r in results]
+        chart = charts.line_chart(points, chart_id="labgrafiek", title=f"{test}: uitslagen van de afgelopen 12 maanden",
+                                  description=_describe(points, unit, band), start=start, end=end, band=band)
+    return render_template("results/lab_graph.html", section=section, test=test, results=results, unit=unit,
+                           band=band, chart=chart, start=start, end=end, classify=classify)
+
+
+@bp.get("/metingen")
+@guard.patient_view("Metingen")
+def measurements(patient: PatientSummary):
+    section = _load(patient, "list_measurements")
+    kinds: dict[str, list] = {}
+    for item in section.items:
+        kinds.setdefault(item.kind, []).append(item)
+    graphable = {kind for kind, items in kinds.items() if any(i.numeric_value is not None for i in items)}
+    return render_template("results/measurements.html", section=section, kinds=kinds, graphable=graphable)
+
+
+@bp.get("/metingen/grafiek")
+@guard.patient_view(lambda: f"Metingen grafiek {request.args.get('soort', '')[:80]}")
+def measurement_graph(patient: PatientSummary):
+    kind = request.args.get("soort", "").strip()
+    section = _load(patient, "list_measurements")
+    if not kind:
+        choices = sorted({i.kind for i in section.items if i.numeric_value is not None})
+        return render_template("results/graph_choice.html", section=section, choices=choices, title="Metingen",
+                               endpoint="results.measurement_graph", parameter="soort", back="results.measurements")
+    items = sorted((i for i in section.items if i.kind == kind and i.numeric_value is not None),
+                   key=lambda i: local(i.measured_at))
+    unit = next((i.unit for i in reversed(items) if i.unit), None)
+    chart = start = end = None
+    if items:
+        start = local(items[0].measured_at) - timedelta(days=15)
+        end = local(items[-1].measured_at) + timedelta(days=15)
+        points = [charts.ChartPoint(local(i.measured_at), i.numeric_value, _with_unit(i.value, unit)) for i in items]
+        chart = charts.line_chart(points, chart_id="metinggrafiek", title=f"{kind}: verloop van de metingen",
+                                  description=_describe(points, unit, None), start=start, end=end)
+    return render_template("results/measurement_graph.html", section=section, kind=kind, items=items, unit=unit,
+                           chart=chart)
+
+
+@bp.get("/microbiologie")
+@guard.patient_view("Microbiologie")
+def microbiology(patient: PatientSummary):
+    return _listing(patient, "list_microbiology", "results/microbiology.html")
+
+
+@bp.get("/pathologie")
+@guard.patient_view("Pathologie")
+def pathology(patient: PatientSummary):
+    return _listing(patient, "list_pathology", "results/pathology.html")
+
+
+@bp.get("/radiologie")
+@guard.patient_view("Radiologie en nucleaire onderzoeken")
+def imaging(patient: PatientSummary):
+    """All examinations, also those an external provider (a GP) requested."""
+    return _listing(patient, "list_imaging", "results/imaging.html")
+
+
+@bp.get("/radiologie/<report_id>")
+@guard.patient_view(lambda report_id: f"Radiologieverslag {report_id}")
+def imaging_report(patient: PatientSummary, report_id: str):
+    """The report with its images as thumbnails, each opening full size."""
+    try:
+        reports = guard.connector().list_imaging(patient.patient_id)
+    except PatientNotFound:
+        abort(404)
+    except EpdError as error:
+        return guard.epd_failure(error, "Radiologieverslag")
+    report = next((r for r in reports if r.id == report_id), None)
+    if report is None:
+        abort(404)
+    return render_template("results/imaging_report.html", report=report)
+
+
+@bp.get("/beelden/<image_id>")
+@guard.patient_view(lambda image_id: f"Beeld {image_id}")
+def image(patient: PatientSummary, image_id: str):
+    """One image, fetched for the selected patient only (another patient's id: 404)."""
+    try:
+        document = guard.connector().get_image(patient.patient_id, image_id)
+    except (ItemNotFound, PatientNotFound):
+        abort(404)
+    except EpdError as error:
+        return guard.epd_failure(error, "Beeld")
+    if not document.content_type.lower().startswith("image/"):
+        abort(404)
+    return document_response(document)
+
+
+def _with_unit(value: str, unit: str | None) -> str:
+    return f"{value} {unit}" if unit else value
+
+
+def _describe(points: list[charts.ChartPoint], unit: str | None,
+              band: tuple[float | None, float | None] | None) -> str:
+    """The chart's <desc>: what a sighted reader takes from it at a glance."""
+    values = [p.value for p in points]
+    unit_text = f" {unit}" if unit else ""
+    text = (f"{len(points)} waarde(n) van {points[0].at:%d-%m-%Y} tot {points[-1].at:%d-%m-%Y}; "
+            f"laagste {charts.number(min(values))}{unit_text}, hoogste {charts.number(max(values))}{unit_text}, "
+            f"laatste {charts.number(values[-1])}{unit_text}.")
+    if band is not None:
+        low = charts.number(band[0]) if band[0] is not None else "–"
+        high = charts.number(band[1]) if band[1] is not None else "–"
+        text += f" Referentiewaarde {low} tot {high}{unit_text}."
+    flagged = sum(1 for p in points if p.flag is not None)
+    if flagged:
+        text += f" {flagged} waarde(n) buiten de referentiewaarde."
+    return text

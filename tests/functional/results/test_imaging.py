@@ -1,0 +1,58 @@
+"""Radiologie en nucleaire onderzoeken: every study, the report, its images through the portal."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from support.demo_epd import add_record, last_audit_record
+
+
+def _study(connector, patient_id: str, requester: str) -> str:
+    moment = datetime.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    record_id = add_record(connector, patient_id, "imaging", {
+        "discipline": "radiology", "modality": "X-thorax", "title": "X-thorax staand", "performed_at": moment,
+        "reported_at": moment + timedelta(hours=3), "requester": requester, "text": "Geen afwijkingen aan hart en longen.",
+        "conclusion": "Normale thoraxfoto.", "radiologist": "Dr. Test",
+        "images": [{"n": 0, "title": "X-thorax PA", "content_type": "image/png"},
+                   {"n": 1, "title": "X-thorax lateraal", "content_type": "image/png"}]}, moment)
+    return record_id
+
+
+def test_all_studies_are_listed_also_those_a_gp_requested(patient_client, connector, demo_patient):
+    _study(connector, demo_patient.patient_id, "Huisarts J. Jansen")
+    studies = connector.list_imaging(demo_patient.patient_id)
+    html = patient_client.get("/uitslagen/radiologie").get_data(as_text=True)
+    links = re.findall(r'href="/uitslagen/radiologie/([^"]+)"', html)
+    assert links == [s.id for s in studies[:25]]
+    assert "Huisarts J. Jansen" in html
+
+
+def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, connector, demo_patient, platform, app):
+    record_id = _study(connector, demo_patient.patient_id, "Dr. Specialist")
+    response = patient_client.get(f"/uitslagen/radiologie/{record_id}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Geen afwijkingen aan hart en longen." in html and "Normale thoraxfoto." in html
+    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"]+)">\s*<img src="([^"]+)" alt="([^"]+)"', html)
+    assert [(a, s, alt) for a, s, alt in thumbnails] == [
+        (f"/uitslagen/beelden/{record_id}.0", f"/uitslagen/beelden/{record_id}.0", "X-thorax PA"),
+        (f"/uitslagen/beelden/{record_id}.1", f"/uitslagen/beelden/{record_id}.1", "X-thorax lateraal")]
+    # Every image of the report is served by the portal itself.
+    content = html.split('<main', 1)[1]
+    assert all(src.startswith("/uitslagen/beelden/") for src in re.findall(r'<img src="([^"]+)"', content))
+    image = patient_client.get(thumbnails[0][0])
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assert image.headers["Content-Type"] == "image/png"
+    assert image.headers["Content-Disposition"].startswith("inline")
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert image.headers["Cache-Control"] == "no-store"
+    last = last_audit_record(platform, app.extensions["portal.tenant"].id)
+    assert (last.action, last.data) == ("view", f"Beeld {record_id}.0")
+
+
+def test_images_and_reports_of_another_patient_are_refused(patient_client, connector, demo_patient):
+    record_id = _study(connector, demo_patient.other_patient_id, "Dr. Ander")
+    assert patient_client.get(f"/uitslagen/beelden/{record_id}.0").status_code == 404
+    response = patient_client.get(f"/uitslagen/radiologie/{record_id}")
+    assert response.status_code == 404 and "Niet gevonden" in response.get_data(as_text=True)
+    assert patient_client.get("/uitslagen/beelden/niets").status_code == 404

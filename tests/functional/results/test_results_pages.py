@@ -1,0 +1,131 @@
+"""Uitslagen (manual 2.5) per tenant, against the demo EPD's generated data."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from markupsafe import escape
+
+from portal.epd.models import flag_for
+from portal.results.classify import months_back
+from support.demo_epd import add_record, lab_payload
+
+
+def _html(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def _rows_of(html: str, test: str) -> list[str]:
+    return re.findall(rf'<tr(?: class="row-[a-z]+")? data-test="{re.escape(str(escape(test)))}">(.*?)</tr>', html, re.S)
+
+
+def test_overview_and_every_page_answer(patient_client):
+    html = _html(patient_client, "/uitslagen/")
+    for label in ("Recente uitslagen", "Labuitslagen", "Metingen", "Microbiologie", "Pathologie",
+                  "Radiologie en Nucleaire onderzoeken"):
+        assert label in html
+    for path in ("/uitslagen/recent", "/uitslagen/lab", "/uitslagen/metingen", "/uitslagen/microbiologie",
+                 "/uitslagen/pathologie", "/uitslagen/radiologie"):
+        page = _html(patient_client, path)
+        assert "<script" not in page and 'style="' not in page
+
+
+def test_lab_shows_only_hospital_orders_colour_and_words(patient_client, connector, demo_patient):
+    test = f"GP-only {uuid.uuid4().hex[:6]}"
+    add_record(connector, demo_patient.patient_id, "lab",
+               lab_payload(test, 9.9, 1.0, 2.0, datetime.now() - timedelta(days=1), ordered_by="gp"),
+               datetime.now() - timedelta(days=1))
+    hospital = connector.list_lab_results(demo_patient.patient_id)
+    assert hospital and test not in {r.test for r in hospital}
+    html = _html(patient_client, "/uitslagen/lab")
+    assert test not in html
+    body = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr") == min(len(hospital), 50)
+    for result in hospital[:50]:
+        expected = flag_for(result.numeric_value, result.reference_low, result.reference_high)
+        cell = f'<span class="result-value result-{expected.value}">' if expected else '<span class="result-value">'
+        assert f"{cell}{escape(result.value)}" in body
+
+
+def test_colour_classification_at_the_range_boundaries(patient_client, connector, demo_patient):
+    test = f"Grenstest {uuid.uuid4().hex[:6]}"
+    base = datetime.now().replace(second=0, microsecond=0) - timedelta(days=3)
+    for minutes, value in enumerate((3.9, 4.0, 6.0, 6.1)):
+        moment = base + timedelta(minutes=minutes)
+        add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
+    html = _html(patient_client, "/uitslagen/lab")
+    rows = {re.search(r'result-value[^>]*>([0-9.]+)', row).group(1): row for row in _rows_of(html, test)}
+    assert set(rows) == {"3.9", "4.0", "6.0", "6.1"}
+    assert 'class="result-value result-low"' in rows["3.9"] and "laag" in rows["3.9"]
+    assert 'class="result-value result-high"' in rows["6.1"] and "hoog" in rows["6.1"]
+    for at_limit in ("4.0", "6.0"):  # exactly at a limit is normal: no colour, no word
+        assert 'class="result-value">' in rows[at_limit]
+        assert "laag" not in rows[at_limit] and "hoog" not in rows[at_limit]
+    assert html.count(f'href="/uitslagen/lab/grafiek?bepaling={test.replace(" ", "+")}"') == 4
+
+
+def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, connector, demo_patient):
+    test = f"Grafiektest {uuid.uuid4().hex[:6]}"
+    now = datetime.now().replace(second=0, microsecond=0)
+    inside = [now - timedelta(days=20), months_back(now, 12) + timedelta(days=2)]
+    outside = [months_back(now, 12) - timedelta(days=2), now - timedelta(days=500)]
+    for moment, value in zip(inside + outside, (5.5, 7.5, 1.1, 1.2)):
+        add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
+    response = patient_client.get("/uitslagen/lab/grafiek", query_string={"bepaling": test})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    assert 'role="img"' in svg and 'aria-labelledby="labgrafiek-title labgrafiek-desc"' in svg
+    assert f'<title id="labgrafiek-title">{test}: uitslagen van de afgelopen 12 maanden</title>' in svg
+    assert "Referentiewaarde 4 tot 6 mmol/l" in svg
+    assert svg.count("<circle") == 2 and 'class="chart-band"' in svg
+    assert 'class="chart-point chart-point-high"' in svg  # 7.5 is above the band
+    table = html.split('<table class="chart-data">')[1].split("</table>")[0]
+    assert table.count("<tr>") == 3  # header + the two results inside the window
+    assert "7.5 mmol/l" in table and "5.5 mmol/l" in table and "1.1" not in table and "1.2" not in table
+    assert "<script" not in html and 'style="' not in html
+
+
+def test_graph_of_an_unknown_test_says_so(patient_client):
+    html = _html(patient_client, "/uitslagen/lab/grafiek?bepaling=Bestaat+niet")
+    assert "geen uitslagen" in html and "<svg" not in html
+    choice = _html(patient_client, "/uitslagen/lab/grafiek")  # no test chosen yet: the tests to choose from
+    assert "Toon grafiek" in choice and 'href="/uitslagen/lab/grafiek?bepaling=' in choice
+
+
+def test_measurements_with_graphs(patient_client, connector, demo_patient):
+    now = datetime.now().replace(second=0, microsecond=0)
+    for days, value in ((40, 80.5), (10, 79.0)):
+        moment = now - timedelta(days=days)
+        add_record(connector, demo_patient.patient_id, "measurement", {
+            "kind": "Gewicht", "value": f"{value}", "numeric_value": value, "unit": "kg", "measured_at": moment}, moment)
+    measurements = connector.list_measurements(demo_patient.patient_id)
+    html = _html(patient_client, "/uitslagen/metingen")
+    for kind in {m.kind for m in measurements}:
+        assert f"<h2>{escape(kind)}</h2>" in html
+    assert 'href="/uitslagen/metingen/grafiek?soort=Gewicht"' in html
+    assert 'soort=Bloeddruk"' not in html  # "120/80" has no number to draw
+    graph = _html(patient_client, "/uitslagen/metingen/grafiek?soort=Gewicht")
+    weights = [m for m in measurements if m.kind == "Gewicht" and m.numeric_value is not None]
+    assert graph.count("<circle") == len(weights) >= 2
+    assert 'role="img"' in graph and "<desc" in graph
+
+
+def test_microbiology_and_pathology_show_their_conclusions(patient_client, connector, demo_patient):
+    micro = connector.list_microbiology(demo_patient.patient_id)
+    pathology = connector.list_pathology(demo_patient.patient_id)
+    assert micro and pathology
+    html = _html(patient_client, "/uitslagen/microbiologie")
+    assert all(str(escape(r.conclusion)) in html for r in micro)
+    html = _html(patient_client, "/uitslagen/pathologie")
+    assert all(str(escape(r.conclusion)) in html for r in pathology)
+
+
+def test_recent_results_show_the_newest_of_each_kind(patient_client, connector, demo_patient):
+    html = _html(patient_client, "/uitslagen/recent")
+    newest = connector.list_imaging(demo_patient.patient_id)[0]
+    assert f'href="/uitslagen/radiologie/{newest.id}"' in html
+    assert str(escape(connector.list_microbiology(demo_patient.patient_id)[0].conclusion)) in html

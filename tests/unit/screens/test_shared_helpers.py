@@ -1,0 +1,80 @@
+"""Paging, document responses, the order form and EPD failures inside one section."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from werkzeug.datastructures import MultiDict
+
+from portal.core import sections
+from portal.core.documents import document_response
+from portal.core.paging import paginate
+from portal.epd.errors import EpdUnavailable, ItemNotFound
+from portal.epd.models import Document, OrderableTest
+from portal.orders.forms import parse
+
+
+def test_paginate_slices_and_clamps():
+    items = list(range(60))
+    page = paginate(items, 2, 25)
+    assert (list(page.items), page.page, page.pages, page.total) == (list(range(25, 50)), 2, 3, 60)
+    assert paginate(items, 99, 25).page == 3 and paginate(items, -1, 25).page == 1
+    empty = paginate([], 1)
+    assert (empty.pages, empty.total, list(empty.items), empty.has_next) == (1, 0, [], False)
+    with pytest.raises(ValueError):
+        paginate(items, 1, 0)
+
+
+@pytest.mark.parametrize(("content_type", "sent", "disposition"), [
+    ("application/pdf", "application/pdf", "inline"),
+    ("text/plain; charset=utf-8", "text/plain; charset=utf-8", "inline"),
+    ("text/plain", "text/plain; charset=utf-8", "inline"),
+    ("image/png", "image/png", "inline"),
+    ("text/html", "application/octet-stream", "attachment"),
+    ("image/svg+xml", "application/octet-stream", "attachment"),
+])
+def test_documents_go_out_safely(platform, content_type, sent, disposition):
+    with platform.apps["zgt"].test_request_context():
+        response = document_response(Document(content_type=content_type, data=b"x", title='Brief "test"/..\\x'))
+    assert response.headers["Content-Type"] == sent
+    assert response.headers["Content-Disposition"].startswith(disposition + '; filename="Brief test..x')
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+CATALOGUE = (OrderableTest("LAB-BB", "Bloedbeeld", "Laboratorium"), OrderableTest("RAD-THORAX", "X-thorax", "Radiologie"))
+TODAY = date(2025, 6, 1)
+
+
+def test_a_complete_order_form_is_valid():
+    form = parse(MultiDict([("test", "LAB-BB"), ("test", "LAB-BB"), ("test", "RAD-THORAX"), ("vraagstelling", " Anemie? "),
+                            ("spoed", "ja"), ("datum", "02-06-2025"), ("opmerking", "")]), CATALOGUE, TODAY)
+    assert form.valid, form.errors
+    assert (form.test_codes, form.clinical_question, form.urgent, form.requested_date) == (
+        ("LAB-BB", "RAD-THORAX"), "Anemie?", True, date(2025, 6, 2))
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ([("vraagstelling", "x")], "test", "Kies ten minste één onderzoek."),
+    ([("test", "LAB-XX"), ("vraagstelling", "x")], "test", "Kies alleen onderzoeken uit de lijst."),
+    ([("test", "LAB-BB")], "vraagstelling", "Vul de vraagstelling in."),
+    ([("test", "LAB-BB"), ("vraagstelling", "x" * 2001)], "vraagstelling", "De vraagstelling is te lang (maximaal 2000 tekens)."),
+    ([("test", "LAB-BB"), ("vraagstelling", "x"), ("datum", "31-05-2025")], "datum", "De gewenste datum ligt in het verleden."),
+    ([("test", "LAB-BB"), ("vraagstelling", "x"), ("datum", "morgen")], "datum", "Vul de gewenste datum in als dd-mm-jjjj."),
+    ([("test", "LAB-BB"), ("vraagstelling", "x"), ("datum", "2027-01-01")], "datum", "De gewenste datum ligt meer dan een jaar vooruit."),
+])
+def test_order_form_errors_are_dutch(fields, field, message):
+    form = parse(MultiDict(fields), CATALOGUE, TODAY)
+    assert not form.valid and form.errors[field] == message
+
+
+def test_an_epd_failure_empties_only_its_section(caplog):
+    def failing():
+        raise EpdUnavailable("demo EPD: database error (OperationalError)")
+
+    section = sections.load(failing, "list_allergies")
+    assert section.unavailable and section.items == ()
+    assert "list_allergies" in caplog.text and "EpdUnavailable" in caplog.text
+    assert sections.load(lambda: [1, 2], "list_x") == sections.Section((1, 2))
+    with pytest.raises(ItemNotFound):
+        sections.load(lambda: (_ for _ in ()).throw(ItemNotFound("x")), "get_letter")
