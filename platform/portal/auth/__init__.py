@@ -31,11 +31,13 @@ def _load_provider(user_id: str):
 
     if not user_id.isdigit():
         return None
-    # Every page asks: one SELECT in autocommit (no BEGIN/ROLLBACK round trips), and no
-    # request session opened just for this.
-    accounts = Account.__table__
-    with get_database().autocommit_engine.connect() as conn:
-        account = conn.execute(select(accounts).where(accounts.c.id == int(user_id))).first()
+    # Every page asks. The session read the account with its own row; otherwise (a session
+    # from before login) one SELECT in autocommit, no request transaction just for this.
+    account = getattr(session, "account", None)
+    if account is None or account.id != int(user_id):
+        accounts = Account.__table__
+        with get_database().autocommit_engine.connect() as conn:
+            account = conn.execute(select(accounts).where(accounts.c.id == int(user_id))).first()
     tenant = current_app.extensions["portal.tenant"]
     if account is None or not account.active or account.tenant_id != tenant.id:
         return None

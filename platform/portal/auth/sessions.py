@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
@@ -18,12 +19,20 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
+from ..accounts.models import Account
 from .models import SessionRecord
 
 #: Activity is written back at most this often (not on every request), which bounds the
 #: error of the idle timeout while sparing the database a write per page view.
 TOUCH_INTERVAL = timedelta(seconds=30)
 _table = SessionRecord.__table__
+_accounts = Account.__table__
+#: The logged-in account comes with the session row (one query for both): Flask-Login asks
+#: for it on every request (``portal.auth._load_provider``).
+ACCOUNT_FIELDS = ("id", "tenant_id", "uzi_number", "name", "role", "agb_code", "practice_agb", "practice_name",
+                  "active")
+_OPEN = (select(_table, *(_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS))
+         .select_from(_table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id)))
 
 
 def utcnow() -> datetime:
@@ -55,6 +64,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.modified = False
         self.accessed = False
         self.rotate = False
+        #: The account row of ``account_id`` as read with the session (None: none then).
+        self.account: SimpleNamespace | None = None
 
     @property
     def new(self) -> bool:  # type: ignore[override]
@@ -88,8 +99,8 @@ class DatabaseSessionInterface(SessionInterface):
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
         with database.autocommit_engine.connect() as conn:
-            row = conn.execute(select(_table).where(_table.c.id_hash == token_hash(token),
-                                                    _table.c.tenant_id == tenant_id)).first()
+            row = conn.execute(_OPEN.where(_table.c.id_hash == token_hash(token),
+                                           _table.c.tenant_id == tenant_id)).first()
             if row is None:
                 return ServerSession()
             if aware(row.expires_at) <= now:
@@ -99,7 +110,10 @@ class DatabaseSessionInterface(SessionInterface):
             data = self.serializer.loads(row.data)
         except ValueError:
             data = {}
-        return ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
+        opened = ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
+        if row.account__id is not None:
+            opened.account = SimpleNamespace(**{name: getattr(row, f"account__{name}") for name in ACCOUNT_FIELDS})
+        return opened
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
         name = self.get_cookie_name(app)
