@@ -20,9 +20,10 @@ from functools import wraps
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import String, cast, func, select
 
 from ..audit import Action, AuditEvent, AuditWriteError, record
+from ..auth.sessions import ACCOUNT_EXTRAS
 from ..db import get_database, get_session
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
@@ -69,14 +70,32 @@ def at_hap() -> bool:
     return in_ranges(request.remote_addr, tenant().access.hap_ip_ranges)
 
 
-def provider_facts() -> ProviderFacts:
-    """The logged-in provider, with the practices the hospital authorised them to cover."""
-    # Every patient page asks: one SELECT in autocommit, no request transaction for it.
+def _covering_column(account_id):
+    """The account's covering authorisations as one text, ``agb:yyyy-mm-dd`` (or ``agb:``
+    without an end) joined by commas; read with the session row (``sessions.ACCOUNT_EXTRAS``)."""
+    c = CoveringAuthorisation.__table__.c
+    pair = c.practice_agb + ":" + func.coalesce(cast(c.valid_until, String), "")
+    return select(func.aggregate_strings(pair, ",")).where(c.account_id == account_id).scalar_subquery()
+
+
+ACCOUNT_EXTRAS["covering_practices"] = _covering_column
+
+
+def _covering_rows() -> list[tuple[str, date | None]]:
+    account = getattr(session, "account", None)
+    if account is not None and account.id == current_user.account_id:  # read with the session
+        pairs = [item.split(":", 1) for item in (account.covering_practices or "").split(",") if item]
+        return [(agb, date.fromisoformat(until[:10]) if until else None) for agb, until in pairs]
     with get_database().autocommit_engine.connect() as conn:
-        rows = conn.execute(
+        return conn.execute(
             select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
             .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
-    covered = frozenset(agb for agb, until in rows if until is None or until >= today())
+
+
+def provider_facts() -> ProviderFacts:
+    """The logged-in provider, with the practices the hospital authorised them to cover
+    (as of the start of this request)."""
+    covered = frozenset(agb for agb, until in _covering_rows() if until is None or until >= today())
     return ProviderFacts(agb_code=current_user.agb_code, practice_agb=current_user.practice_agb,
                          covered_practice_agbs=covered)
 

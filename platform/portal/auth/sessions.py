@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
 from types import SimpleNamespace
 
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from ..accounts.models import Account
@@ -31,8 +32,24 @@ _accounts = Account.__table__
 #: for it on every request (``portal.auth._load_provider``).
 ACCOUNT_FIELDS = ("id", "tenant_id", "uzi_number", "name", "role", "agb_code", "practice_agb", "practice_name",
                   "active")
-_OPEN = (select(_table, *(_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS))
-         .select_from(_table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id)))
+#: More per-account values read with the session, registered by other modules at import:
+#: name -> function of the account id column giving a correlated scalar subquery. The value
+#: lands on ``session.account.<name>`` (``portal.access.guard`` registers the provider's
+#: covering authorisations, needed on every patient page).
+ACCOUNT_EXTRAS: dict[str, Callable[[ColumnElement], ColumnElement]] = {}
+_open_statement: tuple[int, Select] | None = None
+
+
+def _open() -> Select:
+    """The session row with its account (and the registered extras) in one SELECT."""
+    global _open_statement
+    if _open_statement is None or _open_statement[0] != len(ACCOUNT_EXTRAS):
+        columns = [_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS]
+        columns += [extra(_accounts.c.id).label(f"account__{name}") for name, extra in ACCOUNT_EXTRAS.items()]
+        statement = select(_table, *columns).select_from(
+            _table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id))
+        _open_statement = (len(ACCOUNT_EXTRAS), statement)
+    return _open_statement[1]
 
 
 def utcnow() -> datetime:
@@ -99,7 +116,7 @@ class DatabaseSessionInterface(SessionInterface):
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
         with database.autocommit_engine.connect() as conn:
-            row = conn.execute(_OPEN.where(_table.c.id_hash == token_hash(token),
+            row = conn.execute(_open().where(_table.c.id_hash == token_hash(token),
                                            _table.c.tenant_id == tenant_id)).first()
             if row is None:
                 return ServerSession()
@@ -112,7 +129,8 @@ class DatabaseSessionInterface(SessionInterface):
             data = {}
         opened = ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
         if row.account__id is not None:
-            opened.account = SimpleNamespace(**{name: getattr(row, f"account__{name}") for name in ACCOUNT_FIELDS})
+            opened.account = SimpleNamespace(**{name: getattr(row, f"account__{name}")
+                                                for name in (*ACCOUNT_FIELDS, *ACCOUNT_EXTRAS)})
         return opened
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
