@@ -226,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="record the workers with py-spy during the GP phase")
     parser.add_argument("--output", default="portal_bench", help="file name stem in bench/results/")
     args = parser.parse_args(argv)
+    if args.profile and not (VENV_BIN / "py-spy").exists():
+        parser.error("--profile needs py-spy: .venv/bin/pip install -e '.[bench]'")
     for size in args.sizes:  # generate (or find) every EPD before anything is timed
         cached_epd(args.seed, size)
     runs = []
