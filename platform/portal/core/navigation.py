@@ -30,6 +30,16 @@ class NavEntry:
     children: tuple["NavEntry", ...] = ()
     group: str | None = None
 
+    def __post_init__(self) -> None:
+        # Computed once per app (entries are cached): the bar asks on every page which item
+        # holds the current endpoint; a filter over the children per item per page cost
+        # more than the rest of the bar.
+        object.__setattr__(self, "endpoints", frozenset({self.endpoint, *(c.endpoint for c in self.children)}))
+
+    def holds(self, endpoint: str | None) -> bool:
+        """Is ``endpoint`` this item or one of its children (the item is then active)?"""
+        return endpoint in self.endpoints  # type: ignore[attr-defined]
+
 
 def _items(*pairs: tuple[str, str], group: str | None = None) -> tuple[NavItem, ...]:
     return tuple(NavItem(label, endpoint, group=group) for label, endpoint in pairs)
