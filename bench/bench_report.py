@@ -33,6 +33,14 @@ def _figures(latencies: list[float], seconds: float) -> dict:
             "p99_ms": round(percentile(latencies, 99), 1)}
 
 
+def merge_ceiling(before: dict, after: dict) -> dict:
+    """The two ceiling measurements as one, with each one's requests/s kept."""
+    return {"duration": before["duration"] + after["duration"], "samples": before["samples"] + after["samples"],
+            "errors": {k: before["errors"].get(k, 0) + after["errors"].get(k, 0)
+                       for k in {*before["errors"], *after["errors"]}},
+            "rps_before_after": [round(len(r["samples"]) / r["duration"], 1) for r in (before, after)]}
+
+
 def summarise(database: str, size: int, ceiling_run: dict, gp_run: dict, peaks: dict, appends: int,
               verify_code: int, verify_output: str) -> dict:
     seconds = gp_run["duration"]
@@ -44,7 +52,8 @@ def summarise(database: str, size: int, ceiling_run: dict, gp_run: dict, peaks: 
     patient_pages = {k: v for k, v in pages.items() if k.startswith(PATIENT_PAGE_PREFIXES)}
     slowest = max(patient_pages.items(), key=lambda item: item[1]["p95_ms"], default=(None, {"p95_ms": None}))
     ceiling_ms = [ms for _k, _t, ms, _s in ceiling_run["samples"]]
-    ceiling = _figures(ceiling_ms, ceiling_run["duration"])
+    ceiling = {**_figures(ceiling_ms, ceiling_run["duration"]),
+               "rps_before_after": ceiling_run.get("rps_before_after")}
     throughput = round(sum(len(v) for v in by_kind.values()) / seconds, 1)
     return {
         "database": database, "patients": size,
@@ -122,7 +131,8 @@ def run_table(run: dict) -> str:
     audit, memory = run["audit"], run["memory"]
     lines += ["",
               f"Pages {run['throughput_rps']} req/s = {run['throughput_ratio']} of the ceiling "
-              f"({run['ceiling']['rps']} req/s). Audit: {audit['appends']} appends "
+              f"({run['ceiling']['rps']} req/s; {' before, '.join(map(str, run['ceiling']['rps_before_after'] or []))} "
+              f"after the GP phase). Audit: {audit['appends']} appends "
               f"({audit['appends_per_s']}/s), chain {'intact' if audit['intact'] else 'BROKEN'}. "
               f"Peak RSS per worker (MB): {', '.join(str(m) for m in memory['worker_peak_rss_mb'])}. "
               f"Unexpected answers: {run['errors'] or 'none'}. Load average afterwards: {run['load_average_after']}.",

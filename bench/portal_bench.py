@@ -142,9 +142,10 @@ def _serve(env: dict, log: Path, port: int) -> subprocess.Popen:
     raise RuntimeError(f"gunicorn did not answer within 120 s; see {log}")
 
 
-def _load(plan_file: Path, phase: str, args, out: Path) -> dict:
+def _load(plan_file: Path, phase: str, args, out: Path, duration: float | None = None) -> dict:
     subprocess.run([sys.executable, str(Path(__file__).with_name("gp_load.py")), str(plan_file), "--phase", phase,
-                    "--clients", str(args.clients), "--duration", str(args.duration), "--warmup", str(args.warmup),
+                    "--clients", str(args.clients), "--duration", str(duration or args.duration),
+                    "--warmup", str(args.warmup),
                     "--out", str(out)], check=True, cwd=REPO)
     return json.loads(out.read_text())
 
@@ -195,11 +196,15 @@ def run_one(kind: str, size: int, args) -> dict:
             watch = MemoryWatch(server.pid)
             watch.start()
             try:
-                ceiling_run = _load(plan_file, "ceiling", args, folder / "ceiling.json")
+                # The ceiling is measured before and after the GP phase (half the time each),
+                # so a change in the machine's load shows as a difference between the two.
+                before = _load(plan_file, "ceiling", args, folder / "ceiling-before.json", args.duration / 2)
                 profiler = _profile(server.pid, args, f"{kind}-{size}") if args.profile else None
                 gp_run = _load(plan_file, "gp", args, folder / "gp.json")
                 if profiler:
                     profiler.wait()
+                after = _load(plan_file, "ceiling", args, folder / "ceiling-after.json", args.duration / 2)
+                ceiling_run = bench_report.merge_ceiling(before, after)
             finally:
                 peaks = watch.stop()
                 os.killpg(server.pid, signal.SIGTERM)
