@@ -63,6 +63,12 @@ def _forms(client, app):
 def test_every_form_field(selected, app, platform, tenant_id):
     client = selected.client
     forms = _forms(client, app)
+    # The screens' forms (search, death notification, orders at MST) must be found, or
+    # this test would prove nothing.
+    actions = {form.action for _, form in forms}
+    assert {"/patient-zoeken", "/patientinformatie/overlijden"} <= actions, actions
+    if app.extensions["portal.tenant"].menu_enabled("orders"):
+        assert "/aanvragen/nieuw" in actions, actions
     for page, form in forms:
         for value in HOSTILE:
             token = token_on(client, "/")
