@@ -10,7 +10,7 @@ DEMO_PATIENTS ?= 2000
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps migrate demo run test test-fast bench clean
+.PHONY: help install node-deps system-deps migrate demo run test test-fast bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,15 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed ## Create the virtualenv and install the portal with its test tools
+# npm packages of the test suite (axe-core for the browser tests) from the committed lock file.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the accessibility checks will skip (make system-deps installs Node.js)"; fi
+
+node-deps: node_modules/.package-lock.json ## Install the test suite's npm packages (npm ci)
+
+install: $(VENV)/.installed node-deps ## Create the virtualenv and install the portal with its test tools
 
 system-deps: ## Install the Debian packages the tests use (softhsm2, chromium, node) when root
 	@bash scripts/install-system-deps.sh
@@ -36,7 +44,7 @@ run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.loca
 	@echo "Open http://zgt.localhost:$(PORT) and http://mst.localhost:$(PORT)"
 	$(PORTAL) run --host $(HOST) --port $(PORT)
 
-test: install system-deps ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
+test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest
 
 test-fast: install ## Run the suite without installing system packages

@@ -121,12 +121,14 @@ def context(browser):
 
 @pytest.fixture
 def page(context):
-    """A page that records console errors and uncaught exceptions in ``page.problems``."""
+    """A page that records console errors, uncaught exceptions and failed requests in ``page.problems``."""
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
             if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
     page.problems = problems
     return page
 
