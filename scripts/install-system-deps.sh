@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite uses, when they are missing and we may:
-# softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests), nodejs + npm
-# (axe-core for the accessibility checks),
-# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text).
+# softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
+# fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text),
+# nodejs + npm (the test FHIR server of the fhir connector; axe-core for the accessibility checks).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
 missing=()
 [ -e /usr/lib/softhsm/libsofthsm2.so ] || missing+=(softhsm2)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

@@ -223,3 +223,12 @@ def softhsm(tmp_path_factory):
                         Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
 
     return SoftHsm()
+
+@pytest.fixture(scope="session")
+def fhir_server():
+    """The test FHIR server (Medplum's FHIR router, in memory, on loopback), loaded with the
+    Nictiz zib2020 examples and the portal's test patients (tests/data/fhir/). Skips, saying
+    why, where Node.js or the server's npm packages are missing."""
+    from portal_connectors.fhir.testing import shared_server
+
+    return shared_server()

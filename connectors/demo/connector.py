@@ -259,7 +259,7 @@ class DemoConnector:
     def _record(self, cls, row, shift: timedelta, payload: dict | None = None):
         if payload is None:
             payload = _load(row)
-        return build(cls, {**payload, "id": str(row.id)}, shift, f"demo EPD {row.kind} record {row.id}")
+        return build(cls, {"id": str(row.id), **payload}, shift, f"demo EPD {row.kind} record {row.id}")
 
     def _list(self, patient_id: str, kind: str, cls, keep=None, prepare=None) -> tuple:
         with self._connect() as conn:
@@ -408,7 +408,9 @@ class DemoConnector:
 
     def list_orders(self, patient_id: str) -> Sequence[m.Order]:
         tests = {t.code: t for t in self.order_catalogue()}
-        prepare = lambda p, now: {**p, "tests": [vars_of(tests[c]) for c in p["test_codes"] if c in tests]}  # noqa: E731
+        def prepare(payload: dict, now: str) -> dict:
+            return {**payload, "id": payload["reference"],
+                    "tests": [vars_of(tests[c]) for c in payload["test_codes"] if c in tests]}
         return self._list(patient_id, "order", m.Order, prepare=prepare)
 
     def submit_order(self, patient_id: str, order: m.OrderRequest) -> str:

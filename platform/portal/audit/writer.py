@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +24,18 @@ DEFAULT_SYSTEM = "zorgverlenersportaal"
 
 _log = AuditRecord.__table__
 _heads = AuditChainHead.__table__
+
+# Built once: constructing statements per append cost more than the database work.
+_SELECT_HEAD = (select(_heads.c.seq, _heads.c.record_hash)
+                .where(_heads.c.tenant_id == bindparam("head_tenant")).with_for_update())
+_INSERT_RECORD = insert(_log)
+_ADVANCE_HEAD = (update(_heads).where(_heads.c.tenant_id == bindparam("head_tenant"))
+                 .values(seq=bindparam("head_seq"), record_hash=bindparam("head_hash"),
+                         updated_at=bindparam("head_time")))
+_CREATE_HEAD = {
+    name: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _context_defaults() -> tuple[Database | None, str | None]:
@@ -67,17 +79,13 @@ def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
         # pysqlite would only BEGIN (deferred) at the first write; read-then-write in a
         # deferred transaction can fail to upgrade its lock. Take the write lock first.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    row = conn.execute(select(_heads.c.seq, _heads.c.record_hash)
-                       .where(_heads.c.tenant_id == tenant_id).with_for_update()).first()
+    row = conn.execute(_SELECT_HEAD, {"head_tenant": tenant_id}).first()
     if row is not None:
         return row.seq, row.record_hash
     # First record of this tenant: create the head, tolerating a concurrent creator.
-    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    conn.execute(dialect_insert(_heads).values(
-        tenant_id=tenant_id, seq=0, record_hash=GENESIS_HASH, updated_at=datetime.now(timezone.utc),
-    ).on_conflict_do_nothing(index_elements=["tenant_id"]))
-    row = conn.execute(select(_heads.c.seq, _heads.c.record_hash)
-                       .where(_heads.c.tenant_id == tenant_id).with_for_update()).one()
+    conn.execute(_CREATE_HEAD[dialect], {"tenant_id": tenant_id, "seq": 0, "record_hash": GENESIS_HASH,
+                                         "updated_at": datetime.now(timezone.utc)})
+    row = conn.execute(_SELECT_HEAD, {"head_tenant": tenant_id}).one()
     return row.seq, row.record_hash
 
 
@@ -108,6 +116,6 @@ def _append(conn: Connection, event: AuditEvent, system: str) -> None:
         "details": canonical_details(dict(event.details)),
     }
     digest = record_hash(fields)
-    conn.execute(insert(_log).values(**fields, record_hash=digest))
-    conn.execute(update(_heads).where(_heads.c.tenant_id == event.tenant_id)
-                 .values(seq=fields["seq"], record_hash=digest, updated_at=now))
+    conn.execute(_INSERT_RECORD, {**fields, "record_hash": digest})
+    conn.execute(_ADVANCE_HEAD, {"head_tenant": event.tenant_id, "head_seq": fields["seq"], "head_hash": digest,
+                                 "head_time": now})
