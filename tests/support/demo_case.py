@@ -8,7 +8,7 @@ an image and a partner name, and a consenting stranger for the noodprocedure.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -36,6 +36,7 @@ class DemoCase:
     letter_patient: PatientSummary   # allowed, with a letter
     image_patient: PatientSummary    # allowed, with an imaging report that has images
     partner_patient: PatientSummary  # allowed, with a partner name
+    death_patient: PatientSummary    # allowed, used by no other test (its death gets reported)
     stranger: PatientSummary         # consent, no treatment relation with the account
 
 
@@ -48,13 +49,16 @@ def _outcome(account, summary: PatientSummary, at_hap: bool) -> Outcome:
                   emergency_granted=False, today=date.today()).outcome
 
 
-def _graph_test(connector, patient_id: str) -> str | None:
-    counts: dict[str, int] = {}
+def _graph_test(connector, patient_id: str) -> tuple[datetime, str] | None:
+    """The lab test with at least two numeric values in the last 12 months (the graph's
+    period) that was sampled most recently, with that moment; None if there is none."""
+    since = datetime.now() - timedelta(days=365)
+    seen: dict[str, list[datetime]] = {}
     for result in connector.list_lab_results(patient_id):
-        if result.numeric_value is not None:
-            counts[result.test] = counts.get(result.test, 0) + 1
-    best = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
-    return best[0] if best[1] >= 2 else None
+        if result.numeric_value is not None and result.sampled_at.replace(tzinfo=None) >= since:
+            seen.setdefault(result.test, []).append(result.sampled_at.replace(tzinfo=None))
+    candidates = [(max(moments), test) for test, moments in seen.items() if len(moments) >= 2]
+    return max(candidates) if candidates else None
 
 
 def _richness(connector, patient_id: str) -> int:
@@ -69,18 +73,25 @@ def find_case(connector, accounts) -> DemoCase:
             continue
         mine = [p for p in connector.patients_of(account.agb_code, limit=25)
                 if p.consent and not p.deceased and _outcome(account, p, at_hap=False) is Outcome.ALLOWED]
-        graphs = [(p, t) for p in mine if (t := _graph_test(connector, p.patient_id))]
+        graphs = sorted(((t, p) for p in mine if (t := _graph_test(connector, p.patient_id))),
+                        key=lambda pair: pair[0][0], reverse=True)
         letters = [p for p in mine if connector.list_letters(p.patient_id)]
         images = [p for p in mine if any(r.images for r in connector.list_imaging(p.patient_id))]
         partners = [p for p in mine if p.partner_name]
         if not (graphs and letters and images and partners):
             continue
         richest = max(mine, key=lambda p: _richness(connector, p.patient_id))
+        used = {richest.patient_id, graphs[0][1].patient_id, letters[0].patient_id, images[0].patient_id,
+                partners[0].patient_id}
+        spare = [p for p in mine if p.patient_id not in used]
+        if not spare:
+            continue
         return DemoCase(account_id=account.id, account_name=account.name,
                         patient=connector.get_patient(richest.patient_id),
-                        graph_patient=graphs[0][0], graph_test=graphs[0][1], letter_patient=letters[0],
-                        image_patient=images[0], partner_patient=partners[0], stranger=_stranger(connector, account))
-    raise AssertionError("no demo GP has patients with lab values, a letter, an image and a partner name")
+                        graph_patient=graphs[0][1], graph_test=graphs[0][0][1], letter_patient=letters[0],
+                        image_patient=images[0], partner_patient=partners[0], death_patient=spare[-1],
+                        stranger=_stranger(connector, account))
+    raise AssertionError("no demo GP has patients with recent lab values, a letter, an image, a partner name and one spare")
 
 
 def _stranger(connector, account) -> PatientSummary:

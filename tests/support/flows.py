@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Page, expect
@@ -23,13 +24,14 @@ def logout(page: Page) -> None:
 
 def search(page: Page, server, tenant_id: str, **fields: str) -> None:
     """Fill the search form (field ids as on the page: bsn, patient_number, birth_name,
-    partner_name, birth_date, sex, postcode, house_number) and press Zoeken."""
+    partner_name, birth_date, sex, postcode, house_number; a select is chosen by its
+    option's label, e.g. sex="Vrouw") and press Zoeken."""
     page.goto(server.url(tenant_id, "/"))
     page.locator("nav.main-nav").get_by_role("link", name="Patiënt zoeken", exact=True).first.click()
     for name, value in fields.items():
         box = page.locator(f"#{name}")
         if box.evaluate("el => el.tagName") == "SELECT":
-            box.select_option(value)
+            box.select_option(label=value)
         else:
             box.fill(value)
     page.get_by_role("button", name="Zoeken", exact=True).click()
@@ -51,24 +53,30 @@ def open_patient(page: Page, server, tenant_id: str, patient, reason: str | None
     expect(page.get_by_test_id("patient-banner")).to_contain_text(patient.display_name)
 
 
-def menu_pages(page: Page) -> list[tuple[str, str]]:
-    """Every page the navigation bar leads to, found by following its links from the current
-    page (a sub-menu appears on its parent's pages): ``[(label, url)]``, each url once."""
+def walk_menu(page: Page, visit: Callable[[str, str, bool], None]) -> list[str]:
+    """Open every page the navigation bar leads to, following its links from the current page
+    (a sub-menu appears on its parent's pages), and call ``visit(label, url, top_level)`` on
+    each once it has loaded. Returns the urls in the order visited."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
-    found: dict[str, str] = {}
-    queue = [page.url]
+    top = set(_nav_links(page, "nav.main-nav .nav-bar a[href]"))
+    seen: dict[str, str] = {}
+    queue = [(label, url) for url, label in _nav_links(page, "nav.main-nav a[href]").items()]
     while queue:
-        url = queue.pop(0)
-        if url != page.url:
-            response = page.goto(url)
-            assert response is not None and response.ok, f"{url}: HTTP {response and response.status}"
-        links = page.locator("nav.main-nav a[href]").evaluate_all(
-            "links => links.map(a => [a.textContent.trim(), a.href.split('#')[0]])")
-        for label, href in links:
-            if href.startswith(origin) and href not in found:
-                found[href] = label
-                queue.append(href)
-    return [(label, url) for url, label in found.items()]
+        label, url = queue.pop(0)
+        if url in seen or not url.startswith(origin):
+            continue
+        seen[url] = label
+        response = page.goto(url)
+        assert response is not None and response.ok, f"{label} ({url}): HTTP {response and response.status}"
+        visit(label, url, url in top)
+        queue.extend((text, href) for href, text in _nav_links(page, "nav.main-nav a[href]").items())
+    return list(seen)
+
+
+def _nav_links(page: Page, selector: str) -> dict[str, str]:
+    pairs = page.locator(selector).evaluate_all(
+        "links => links.map(a => [a.href.split('#')[0], a.textContent.trim()])")
+    return dict(pairs)
 
 
 def axe_violations(page: Page) -> list[str]:
