@@ -61,7 +61,7 @@ def test_every_menu_page_loads_is_accessible_and_prints(portal, page, tenant_id,
             screenshot(page, tenant_id, label)
 
     walk_menu(page, visit)
+    assert problems == [], "\n".join(problems)
     assert EXPECTED <= set(visited), f"not in the menu: {sorted(EXPECTED - set(visited))}"
     if portal.platform.tenants[tenant_id].menu_enabled("orders"):
         assert "Aanvragen" in visited
-    assert problems == [], "\n".join(problems)
