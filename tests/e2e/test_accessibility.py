@@ -67,9 +67,11 @@ def test_menus_work_by_keyboard_with_a_visible_focus(portal, page, tenant_id, ca
             break
     assert reached == nav_links, "Tab visits every link of the navigation bar, in order"
 
-    # Enter on a focused menu item opens its page.
-    page.keyboard.press("Shift+Tab")
-    target = _focus(page)
-    assert target["inNav"]
+    # Enter on a menu item reached by Tab opens its page.
+    page.goto(portal.office.url(tenant_id, "/"))
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if _focus(page)["text"] == "Patiënt zoeken":
+            break
     page.keyboard.press("Enter")
-    page.wait_for_url(target["href"])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patiënt zoeken")
