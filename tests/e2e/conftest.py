@@ -1,9 +1,12 @@
 """Browser tests: both portals served on loopback, driven by the system's Chromium.
 
-Two servers share one private database and one small demo EPD per tenant:
-- ``portal.office``: the repository's tenants as they are (a GP at their practice);
-- ``portal.hap``: the same tenants with ``access.hap_ip_ranges: [127.0.0.0/8]``, so the
-  browser on loopback is at a huisartsenpost and the noodprocedure applies.
+Two servers share one private database and one small demo EPD per tenant, each serving a
+copy of the repository's tenants:
+- ``portal.office``: the tenants as they are (a GP at their practice);
+- ``portal.hap``: with ``access.hap_ip_ranges: [127.0.0.0/8]``, so the browser on loopback
+  is at a huisartsenpost and the noodprocedure applies.
+Both raise the login and search rate limits (when the tenant schema has them): the suite logs
+in dozens of times a minute from one address, which the limits rightly refuse in real life.
 Every test gets a fresh browser context (no cookies of another test). Without Chromium or
 Playwright every test here skips, saying why.
 """
@@ -19,6 +22,7 @@ from portal import migrations
 from portal.db import make_engine
 from portal.platform import Platform, create_platform
 from portal.settings import Settings
+from portal.tenants import TenantConfig
 from support.browser import (AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, PortalServer, axe_unavailable,
                              browser_unavailable, copy_tenants)
 from support.database import private_database
@@ -55,6 +59,14 @@ def _settings(instance, database_url, tenants_dir) -> Settings:
                              tenants_dir=tenants_dir, themes_dir=REPO_ROOT / "themes")
 
 
+def _generous_limits() -> dict[str, dict]:
+    fields = TenantConfig.model_fields
+    if "rate_limits" not in fields:
+        return {}
+    many = {"count": 100_000, "seconds": 60}
+    return {"rate_limits": {name: many for name in fields["rate_limits"].annotation.model_fields}}
+
+
 def _load_demo(platform: Platform) -> dict[str, DemoCase]:
     from portal_connectors.demo.accounts import demo_accounts, sync_accounts
     from portal_connectors.demo.generator import generate
@@ -82,9 +94,10 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
     root = tmp_path_factory.mktemp("e2e")
     with private_database(root) as database_url:
         instance = root / "instance"
-        office = create_platform(_settings(instance, database_url, REPO_ROOT / "tenants"))
+        office_tenants = copy_tenants(root / "tenants-office", _generous_limits())
+        office = create_platform(_settings(instance, database_url, office_tenants))
         migrations.upgrade(office.database)
-        hap_tenants = copy_tenants(root / "tenants-hap", hap_ip_ranges=["127.0.0.0/8"])
+        hap_tenants = copy_tenants(root / "tenants-hap", {**_generous_limits(), "access": {"hap_ip_ranges": ["127.0.0.0/8"]}})
         hap = create_platform(_settings(instance, database_url, hap_tenants))
         cases = _load_demo(office)
         with PortalServer(office) as office_server, PortalServer(hap) as hap_server:

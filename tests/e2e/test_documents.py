@@ -67,8 +67,8 @@ def test_radiology_report_shows_its_images(portal, page, tenant_id, case):
         page.go_back()
     thumbnails = page.locator("ul.thumbnails img")
     expect(thumbnails.first).to_be_visible()
-    thumbnails.first.scroll_into_view_if_needed()
-    assert thumbnails.first.evaluate("img => img.complete && img.naturalWidth > 0"), "the image did not load"
+    thumbnails.first.scroll_into_view_if_needed()  # loading="lazy"
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnails.first.element_handle())
     screenshot(page, tenant_id, "radiologie-verslag")
     with page.expect_response(lambda r: "/beelden/" in r.url) as image:
         page.locator("ul.thumbnails a").first.click()

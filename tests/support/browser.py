@@ -81,13 +81,14 @@ class PortalServer:
         return f"http://{host}:{self.port}{path}"
 
 
-def copy_tenants(target: Path, **access_overrides) -> Path:
-    """Copy the repository's tenant folders to ``target``, with ``access`` keys overridden in
-    every tenant.yaml (e.g. ``hap_ip_ranges=["127.0.0.0/8"]``: a browser on loopback is at a
-    huisartsenpost). Returns ``target``."""
+def copy_tenants(target: Path, overrides: dict[str, dict]) -> Path:
+    """Copy the repository's tenant folders to ``target``, with the sections in ``overrides``
+    merged into every tenant.yaml (e.g. ``{"access": {"hap_ip_ranges": ["127.0.0.0/8"]}}``:
+    a browser on loopback is at a huisartsenpost). Returns ``target``."""
     shutil.copytree(REPO_ROOT / "tenants", target)
     for path in target.glob("*/tenant.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        data.setdefault("access", {}).update(access_overrides)
+        for section, values in overrides.items():
+            data.setdefault(section, {}).update(values)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
