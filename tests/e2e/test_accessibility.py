@@ -67,11 +67,22 @@ def test_menus_work_by_keyboard_with_a_visible_focus(portal, page, tenant_id, ca
             break
     assert reached == nav_links, "Tab visits every link of the navigation bar, in order"
 
-    # Enter on a menu item reached by Tab opens its page.
+    # Enter on a menu item reached by Tab opens its page (the last one: not the current page).
     page.goto(portal.office.url(tenant_id, "/"))
     for _ in range(60):
         page.keyboard.press("Tab")
-        if _focus(page)["text"] == "Patiënt zoeken":
+        if _focus(page)["href"] == reached[-1]:
             break
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Patiënt zoeken")
+    with page.expect_request(reached[-1]):
+        page.keyboard.press("Enter")
+
+
+def test_the_checker_itself_finds_a_violation(portal, page, tenant_id, axe):
+    """Guards the guard: axe-core runs under the portal's headers and reports a real problem."""
+    page.goto(portal.office.url(tenant_id, "/login"))
+    page.evaluate("""() => {
+        const img = document.createElement('img');
+        img.src = document.querySelector('img').src;  // an image without alt text
+        document.querySelector('main').append(img);
+    }""")
+    assert any(v.startswith("image-alt") for v in axe_violations(page))
