@@ -94,7 +94,8 @@ class DemoConnector:
                 self._engine = _read_engine(self.database_url, self.settings.timeout_seconds)
             return self._engine
 
-    def dispose(self) -> None:
+    def close(self) -> None:
+        """Release pooled connections (the next call reconnects)."""
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None

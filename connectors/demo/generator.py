@@ -229,8 +229,8 @@ class _Chunk:
         self._relations(pid, gp, age)
         rich = pid % 250 == 1
         ctx = _Context(pid, age, male, rich, gp[2] if gp else "Huisarts onbekend",
-                       admitted_now=not deceased and (rich or rng.random() < self.p_admitted),
-                       recent_ed=not deceased and (rich or rng.random() < self.p_recent_ed))
+                       admitted_now=not deceased and rng.random() < self.p_admitted,
+                       recent_ed=not deceased and rng.random() < self.p_recent_ed)
         self._records(ctx)
         return (city_name, code, street, number, addition, area)
 

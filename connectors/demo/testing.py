@@ -88,4 +88,4 @@ def contract_fixture(tmp_path: Path) -> Iterator[ContractFixture]:
                 connector=connector, patient=patient, patient_without_consent=without, unknown_patient_id="99999999",
                 rich_patient_id="1", draft_markers=(DRAFT_MARKER,), other_patient_ids=("251", "501", patient.patient_id))
         finally:
-            connector.dispose()
+            connector.close()

@@ -35,6 +35,10 @@ def create_root_app() -> Flask:
     except (TenantConfigError, SettingsError) as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        # Close pooled connections when the command ends, not at interpreter exit.
+        context.call_on_close(platform.close)
     root = Flask("portal.root", root_path=str(platform.settings.instance_dir))
     root.extensions["portal.platform"] = platform
     root.wsgi_app = platform.dispatcher  # type: ignore[method-assign]

@@ -25,6 +25,12 @@ class Platform:
     def app_for(self, tenant_id: str) -> Flask:
         return self.apps[tenant_id]
 
+    def close(self) -> None:
+        """Release database connections (the portal's and the connectors' own)."""
+        for app in self.apps.values():
+            app.extensions["portal.connector"].close()
+        self.database.dispose()
+
     @property
     def dispatcher(self) -> HostDispatcher:
         return HostDispatcher({host: self.apps[t.id] for t in self.tenants.values() for host in t.hostnames})

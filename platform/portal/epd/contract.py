@@ -67,6 +67,9 @@ class EpdConnector(Protocol):
     """What the screens of the manual need from an EPD, one method per kind of data."""
 
     # ------------------------------------------------------------------ availability
+    def close(self) -> None:
+        """Release pooled connections and clients; the connector may be used again after."""
+
     def check_available(self) -> None:
         """Return when the EPD answers; raise ``EpdUnavailable``/``EpdTimeout`` otherwise.
         For the health endpoint: cheap, and touches no patient data."""

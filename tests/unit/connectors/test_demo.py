@@ -27,7 +27,7 @@ def demo(tmp_path_factory):
         engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
         connector = DemoConnector("test", DemoSettings(database_url=url), url, "Test")
         yield engine, connector
-        connector.dispose()
+        connector.close()
         engine.dispose()
 
 
