@@ -102,10 +102,8 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         cases = _load_demo(office)
         with PortalServer(office) as office_server, PortalServer(hap) as hap_server:
             yield Portal(office=office_server, hap=hap_server, platform=office, cases=cases)
-        for platform in (office, hap):
-            for app in platform.apps.values():
-                getattr(app.extensions["portal.connector"], "dispose", lambda: None)()
-            platform.database.dispose()
+        office.close()
+        hap.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """WCAG 2.1 A/AA (axe-core) on the pages outside the patient walk, and the menus by keyboard.
 
-The pages of the navigation bar are checked in test_pages.py while they are walked.
+The pages of the navigation bar are checked in test_browser_pages.py while they are walked.
 """
 from __future__ import annotations
 
