@@ -87,7 +87,7 @@ def test_aanvraag_is_checked_then_sent(portal, page):
     first_test = page.locator("form.order-tests input[type=checkbox][name=test]").first
     test_name = first_test.locator("xpath=..").inner_text().strip()
     first_test.check()
-    page.get_by_label("Vraagstelling / klinische gegevens").fill("Controle nierfunctie bij start ACE-remmer")
+    page.get_by_label("Vraagstelling / klinische gegevens").fill("Klachten sinds twee weken, graag beoordelen")
     page.get_by_role("button", name="Controleer aanvraag").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Aanvraag controleren")
     expect(page.locator("main")).to_contain_text(test_name)
