@@ -54,6 +54,10 @@ run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.loca
 test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest
 
+scan: install ## sqlmap and wapiti against the portal on loopback, logged in (slow; installs them when root)
+	@bash scripts/install-system-deps.sh --scan
+	PORTAL_ENV=testing PORTAL_SCAN=1 $(PY) -m pytest -m scan -v tests/security/test_scan.py
+
 test-fast: install ## Run the suite without installing system packages
 	PORTAL_ENV=testing $(PY) -m pytest -x -q
 

@@ -1,6 +1,8 @@
 """gunicorn settings for production: ``gunicorn -c config/gunicorn.conf.py portal.wsgi:application``.
 
 Every value can be overridden by environment variables (PORTAL_BIND, PORTAL_WORKERS, ...).
+Each node runs this behind nginx (config/nginx/zorgverlenersportaal.conf); all nodes share
+one PostgreSQL, which holds sessions, rate-limit counters and the audit chain.
 """
 import multiprocessing
 import os
@@ -16,8 +18,18 @@ keepalive = 5
 preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
-# The proxy (nginx) terminates TLS; only it may set forwarded headers.
-forwarded_allow_ips = os.environ.get("PORTAL_PROXY_IPS", "127.0.0.1")
+# Forwarded headers are the portal's business alone (portal.core.security.TrustedProxyFix,
+# driven by each tenant's auth.trusted_proxies): gunicorn must not act on them itself.
+forwarded_allow_ips = "127.0.0.1"
+secure_scheme_headers = {}
+# Request limits well above what the portal needs; the app refuses bodies over 256 KiB.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 16384  # a URL-encoded UZI certificate header fits
+# The control socket defaults to one path per user, which two instances on one machine
+# would share; name one per instance (PORTAL_CONTROL_SOCKET) or leave it off.
+control_socket = os.environ.get("PORTAL_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 accesslog = "-"
 # No query strings in the access log (they never carry patient identifiers, but be sure).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'

@@ -16,7 +16,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from .core import formatting
+from .core import formatting, paging
 from .core.navigation import navigation_for
 from .epd.registry import build_connector
 from .settings import SettingsError
@@ -33,6 +33,11 @@ BLUEPRINTS = [
     "portal.auth:bp",
     "portal.audit.api:bp",
     "portal.access.views:bp",
+    "portal.search.views:bp",
+    "portal.patient.views:bp",
+    "portal.care_events.views:bp",
+    # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
+    "portal.web:bp",
 ]
 
 
@@ -83,6 +88,7 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
     platform.database.init_app(app)
     CSRFProtect(app)
     formatting.init_app(app)
+    paging.init_app(app)
     for spec in BLUEPRINTS:
         module_name, attribute = spec.split(":")
         blueprint = getattr(importlib.import_module(module_name), attribute)

@@ -144,8 +144,13 @@ def deny(patient: PatientSummary | None, decision: Decision | None, data: str):
 
 
 def epd_failure(error: EpdError, data: str):
-    """The EPD could not answer: a Dutch message, logged without patient data."""
+    """The EPD could not answer: a Dutch message, logged without patient data; the attempt
+    is in the audit log (the patient is unknown to the portal at this point)."""
     log.warning("EPD error while opening %s: %s", data, type(error).__name__)
+    failed = audit_or_refuse(audit_event(Action.VIEW, "failure", data=data,
+                                         details={"error": type(error).__name__}))
+    if failed:
+        return failed
     return render_template("access/epd_unavailable.html", error=error), 503
 
 

@@ -33,19 +33,24 @@ MESSAGES: dict[str, str] = {
     "untrusted_proxy": "Dit verzoek komt niet via de beveiligde verbinding van het ziekenhuis.",
     "demo_login_disabled": "Inloggen met een demopas is hier niet mogelijk.",
     "audit_unavailable": "Inloggen is op dit moment niet mogelijk. Probeer het later opnieuw.",
+    "too_many_attempts": "U hebt te vaak achter elkaar geprobeerd in te loggen. Wacht enkele minuten en probeer het opnieuw.",
 }
+#: HTTP status of the codes that are not 401.
+STATUSES: dict[str, int] = {"too_many_attempts": 429}
 
 
 class LoginRefused(Exception):
     """A login attempt is refused; ``code`` is a key of ``MESSAGES``."""
-
-    status = 401
 
     def __init__(self, code: str):
         if code not in MESSAGES:
             raise KeyError(f"unknown refusal code {code!r}")
         self.code = code
         super().__init__(code)
+
+    @property
+    def status(self) -> int:
+        return STATUSES.get(self.code, 401)
 
     @property
     def message(self) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..accounts.models import Account
 from ..audit import Action, AuditEvent, AuditWriteError, record
 from ..db import get_session
+from ..web import ratelimit
 from . import challenge as challenges
 from .errors import CertificateRefused, LoginRefused
 from .sessions import purge_expired, utcnow
@@ -121,6 +122,9 @@ def login_with_certificate(app: Flask, cert: x509.Certificate, chain: list[x509.
     Raises ``LoginRefused`` (already audited) on any failure.
     """
     tenant = app.extensions["portal.tenant"]
+    claimed = _identity_for_audit(cert)
+    if claimed is not None and not ratelimit.hit("login_per_card", claimed.uzi_number).allowed:
+        raise refuse(LoginRefused("too_many_attempts"), method, cert)
     try:
         identity = check_certificate(cert, chain, trust_for(app), tenant.auth.allowed_card_types,
                                      tenant.auth.allowed_roles)

@@ -7,7 +7,6 @@ the browser session as well, which on its own already defeats login CSRF.
 """
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import unquote
 
 from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, session,
@@ -17,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from ..accounts.models import Account
-from ..core.security import public_endpoint
+from ..core.security import from_trusted_proxy, public_endpoint
 from ..db import get_session
 from . import challenge as challenges
 from .demo import demo_card, demo_enabled
@@ -93,20 +92,6 @@ def response():
     return jsonify(next=target)
 
 
-def _peer_address() -> str:
-    """The address of the direct peer, even behind ProxyFix (which rewrites remote_addr)."""
-    original = request.environ.get("werkzeug.proxy_fix.orig", {})
-    return original.get("REMOTE_ADDR") or request.environ.get("REMOTE_ADDR", "")
-
-
-def _from_trusted_proxy(proxies: tuple[str, ...]) -> bool:
-    try:
-        peer = ipaddress.ip_address(_peer_address())
-    except ValueError:
-        return False
-    return any(peer in ipaddress.ip_network(net, strict=False) for net in proxies)
-
-
 @bp.get("/login/uzi/tls")
 @public_endpoint
 def tls_login():
@@ -115,7 +100,7 @@ def tls_login():
     header = request.headers.get(tenant.auth.client_cert_header, "")
     cert = None
     try:
-        if not _from_trusted_proxy(tenant.auth.trusted_proxies):
+        if not from_trusted_proxy(tenant.auth.trusted_proxies):
             raise LoginRefused("untrusted_proxy")
         if not header.strip() or header.strip() == "(null)":
             raise LoginRefused("no_client_certificate")

@@ -77,7 +77,9 @@ class AuthConfig(_Strict):
     allowed_card_types: tuple[str, ...] = ("Z",)
     allowed_roles: tuple[str, ...] = ("01.015", "01.047")
     demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
-    trusted_proxies: tuple[str, ...] = Field((), description="Addresses allowed to forward a verified client certificate")
+    trusted_proxies: tuple[str, ...] = Field((), description=(
+        "Addresses (CIDR) of the reverse proxies: only from these are X-Forwarded-For/-Proto "
+        "and the forwarded client certificate believed"))
     client_cert_header: str = "X-SSL-Client-Cert"
     challenge_seconds: int = Field(120, ge=10, le=900)
     helper_port: int = Field(8723, ge=1024, le=65535, description="Loopback port of 'portal-uzi-login serve' on the GP's PC")
@@ -135,6 +137,24 @@ class SessionConfig(_Strict):
     absolute_lifetime_hours: int = Field(12, ge=1, le=24)
 
 
+class RateLimit(_Strict):
+    """At most ``count`` requests per ``seconds`` (a sliding window)."""
+
+    count: int = Field(ge=1, le=100_000)
+    seconds: int = Field(ge=1, le=24 * 3600)
+
+
+class RateLimitConfig(_Strict):
+    """Rate limits, counted in the portal database so they hold across workers and machines."""
+
+    login_per_address: RateLimit = Field(RateLimit(count=30, seconds=300),
+                                         description="Login requests per client address")
+    login_per_card: RateLimit = Field(RateLimit(count=10, seconds=300),
+                                      description="Login attempts per UZI number (card)")
+    search_per_provider: RateLimit = Field(RateLimit(count=120, seconds=300),
+                                           description="Patient searches per logged-in provider")
+
+
 class AuditConfig(_Strict):
     """NEN 7513 audit log settings."""
 
@@ -167,6 +187,7 @@ class TenantConfig(_Strict):
     access: AccessConfig = AccessConfig()
     sessions: SessionConfig = SessionConfig()
     audit: AuditConfig = AuditConfig()
+    rate_limits: RateLimitConfig = RateLimitConfig()
     secret_key_env: str | None = Field(None, description="Environment variable with this tenant's session secret (required in production)")
 
     # Set by the loader, not by YAML.

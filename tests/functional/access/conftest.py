@@ -1,27 +1,12 @@
-"""A small generated demo EPD per tenant, and a fixture to shape one patient's access facts."""
+"""A fixture to shape one patient's access facts (the demo EPD: ``demo_epd`` in ../conftest.py)."""
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
 from portal.db import make_engine
-from portal_connectors.demo.accounts import sync_accounts
-from portal_connectors.demo.generator import generate
 from portal_connectors.demo.schema import patients
 from support.access import PatientFacts
-
-
-@pytest.fixture(scope="session")
-def demo_epd(platform):
-    """Generate a 150-patient demo EPD for every demo tenant (once per test run)."""
-    for app in platform.apps.values():
-        connector = app.extensions["portal.connector"]
-        engine = make_engine(connector.database_url)
-        generate(engine, seed=connector.seed, patient_count=150)
-        engine.dispose()
-        with platform.database.session() as session:
-            sync_accounts(connector, session)
-    return platform
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ NON_PATIENT_ENDPOINTS = {
     "search.admitted_patients",
     "search.emergency_department",
     "search.recent_patients",
+    "care_events.index",        # the menu "Naar welke pagina bent u op zoek?"; no patient data
 }
 
 

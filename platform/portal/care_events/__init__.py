@@ -1,0 +1,1 @@
+"""Zorgmomenten (manual 2.3): afspraken, operaties, opnames, SEH-registraties, verwijzingen."""

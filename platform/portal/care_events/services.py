@@ -1,0 +1,34 @@
+"""Ordering of care events: what is still to come first (soonest first), then what has
+taken place (newest first)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import TypeVar
+
+from ..core.formatting import LOCAL_ZONE
+
+T = TypeVar("T")
+
+
+def hospital_now() -> datetime:
+    """Now in hospital local time, naive — the EPD's naive datetimes mean local time."""
+    return datetime.now(LOCAL_ZONE).replace(tzinfo=None)
+
+
+def local(moment: datetime | date) -> datetime:
+    """A naive local datetime for comparing: aware moments converted, dates at midnight."""
+    if not isinstance(moment, datetime):
+        return datetime(moment.year, moment.month, moment.day)
+    return moment.astimezone(LOCAL_ZONE).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def split_by_time(items: Iterable[T], when: Callable[[T], datetime | date], is_future: Callable[[T], bool],
+                  ) -> tuple[list[T], list[T]]:
+    """(future items soonest first, past items newest first)."""
+    future, past = [], []
+    for item in items:
+        (future if is_future(item) else past).append(item)
+    future.sort(key=lambda item: local(when(item)))
+    past.sort(key=lambda item: local(when(item)), reverse=True)
+    return future, past

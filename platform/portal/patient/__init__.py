@@ -1,0 +1,1 @@
+"""Patiëntinformatie (manual 2.2) and "Melden overlijden patiënt"."""

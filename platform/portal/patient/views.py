@@ -1,0 +1,101 @@
+"""Patiëntinformatie and Melden overlijden patiënt, behind the access helper."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..access import guard
+from ..audit import Action
+from ..db import get_session
+from ..epd.errors import EpdError, OrderRejected
+from ..epd.models import DeathNotification, PatientSummary
+from .forms import PLACES, parse_death_form
+from .models import DeathNotificationRecord
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("patient", __name__, template_folder="templates")
+
+DEATH = "Melden overlijden patiënt"
+
+
+def reported_death(patient: PatientSummary) -> DeathNotificationRecord | None:
+    """The death notification already reported through this portal for ``patient``, if any."""
+    return get_session().execute(select(DeathNotificationRecord).where(
+        DeathNotificationRecord.tenant_id == guard.tenant().id,
+        DeathNotificationRecord.patient_id == patient.patient_id)).scalar_one_or_none()
+
+
+@bp.get("/patientinformatie")
+@guard.patient_view("Patiëntinformatie")
+def info(patient: PatientSummary):
+    try:
+        details = guard.connector().get_patient(patient.patient_id)
+    except EpdError as error:
+        log.warning("EPD error while reading Patiëntinformatie: %s", type(error).__name__)
+        details = None
+    return render_template("patient/info.html", patient=patient, details=details, reported=reported_death(patient))
+
+
+@bp.get("/patientinformatie/overlijden")
+@guard.patient_view(DEATH)
+def death_notification(patient: PatientSummary):
+    existing = reported_death(patient)
+    if existing or patient.deceased:
+        return render_template("patient/death_known.html", patient=patient, reported=existing)
+    return render_template("patient/death_form.html", patient=patient, form=None, places=PLACES)
+
+
+@bp.post("/patientinformatie/overlijden")
+@guard.patient_view(DEATH)
+def report_death(patient: PatientSummary):
+    """Validate, log, pass on to the EPD, keep the portal's record. A second report of the
+    same patient is recognised and shown, never passed on again."""
+    existing = reported_death(patient)
+    if existing or patient.deceased:
+        failed = guard.audit_or_refuse(guard.audit_event(
+            Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
+            details={"refusal": "already_reported" if existing else "already_deceased"}))
+        return failed or render_template("patient/death_known.html", patient=patient, reported=existing)
+    form = parse_death_form(request.form, birth_date=patient.birth_date, today=guard.today())
+    if not form.valid:
+        return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES), 400
+    details = {"date_of_death": form.date_of_death.isoformat(), "place_of_death": form.place or ""}
+    # Logged before it is passed on: nothing reaches the EPD that the audit log lacks.
+    failed = guard.audit_or_refuse(guard.audit_event(Action.DEATH_NOTIFICATION, "success", patient=patient,
+                                                     data=DEATH, details=details))
+    if failed:
+        return failed
+    notification = DeathNotification(date_of_death=form.date_of_death, reporter_name=current_user.name,
+                                     reporter_agb=current_user.agb_code, reporter_uzi=current_user.uzi_number,
+                                     place_of_death=form.place, note=form.note)
+    try:
+        reference = guard.connector().submit_death_notification(patient.patient_id, notification)
+    except EpdError as error:
+        log.warning("EPD refused or failed a death notification: %s", type(error).__name__)
+        guard.audit_or_refuse(guard.audit_event(Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
+                                                details={**details, "error": type(error).__name__}))
+        return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES,
+                               rejected=isinstance(error, OrderRejected)), 400 if isinstance(error, OrderRejected) else 503
+    db = get_session()
+    db.add(DeathNotificationRecord(
+        tenant_id=guard.tenant().id, patient_id=patient.patient_id, account_id=current_user.account_id,
+        reporter_name=current_user.name, reporter_agb=current_user.agb_code, reporter_uzi=current_user.uzi_number,
+        date_of_death=form.date_of_death, place_of_death=form.place, note=form.note, reference=reference))
+    try:
+        db.commit()
+    except IntegrityError:
+        # Another provider reported this patient at the same moment: theirs is the record.
+        db.rollback()
+        log.warning("death notification reported twice at the same time; kept the first")
+    return redirect(url_for("patient.death_notification_done"))
+
+
+@bp.get("/patientinformatie/overlijden/gemeld")
+@guard.patient_view(DEATH)
+def death_notification_done(patient: PatientSummary):
+    return render_template("patient/death_reported.html", patient=patient, reported=reported_death(patient))

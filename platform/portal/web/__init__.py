@@ -1,0 +1,51 @@
+"""Production hardening of every tenant app: proxy trust, security headers, error pages,
+rate limits, the health endpoint and scrubbed logs.
+
+Listed in ``portal.app.BLUEPRINTS`` as ``portal.web:bp`` (the health blueprint); its
+``init_portal_app`` wires the rest into each tenant app:
+
+- ``portal.core.security.TrustedProxyFix`` around the WSGI app: forwarded headers count
+  only from the tenant's ``auth.trusted_proxies``;
+- ``headers``: CSP, HSTS, Referrer-Policy, nosniff, Permissions-Policy, ``no-store``;
+- ``errors``: Dutch error pages (JSON for APIs), 503 without database access when the
+  database is down;
+- ``ratelimit``: login per address and per card, search per provider (database-backed);
+- ``logscrub``: BSN-like and patient numbers removed from ordinary log records.
+"""
+from __future__ import annotations
+
+from flask import Flask, Request
+from werkzeug.exceptions import BadRequest
+
+from ..core.security import TrustedProxyFix
+from . import errors, headers, logscrub, ratelimit
+from .health import bp
+
+__all__ = ["PortalRequest", "bp", "init_app"]
+
+
+class PortalRequest(Request):
+    """Flask's request, except that JSON nested deeper than Python's recursion limit is
+    bad JSON like any other (the standard parser raises RecursionError, which
+    ``get_json(silent=True)`` would let through as a 500)."""
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest("JSON nested too deeply") from None
+
+
+def init_app(app: Flask) -> None:
+    tenant = app.extensions["portal.tenant"]
+    app.request_class = PortalRequest
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, tenant.auth.trusted_proxies)  # type: ignore[method-assign]
+    headers.init_app(app)
+    errors.init_app(app)
+    ratelimit.init_app(app)
+    logscrub.install()
+
+
+bp.init_portal_app = init_app  # type: ignore[attr-defined]

@@ -1,0 +1,63 @@
+"""Security headers on every response of a tenant app.
+
+- A strict Content-Security-Policy: scripts, styles and images only from the portal
+  itself, no inline script or style (templates have none: a test renders every page and
+  checks), no framing, no plugins, forms only to the portal.
+- HSTS, no referrer, no MIME sniffing, no powerful browser features.
+- ``Cache-Control: no-store`` on everything but static and theme files: pages after
+  login and every response carrying patient data must never sit in a browser or proxy
+  cache. Static files carry no data of anyone.
+
+Responses that set their own Content-Security-Policy (documents from the EPD, which
+get a sandbox) keep it; every other header here is set unconditionally.
+"""
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+
+
+def content_security_policy(helper_port: int) -> str:
+    """The policy of a tenant whose login page talks to the local UZI helper on ``helper_port``."""
+    return "; ".join((
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        f"connect-src 'self' http://127.0.0.1:{helper_port}",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    ))
+
+
+HEADERS = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+                           "bluetooth=(), interest-cohort=()"),
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+#: Endpoints serving files without any personal data; they keep their own caching.
+CACHEABLE_ENDPOINTS = frozenset({"static", "core.theme_file"})
+
+
+def apply(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers[name] = value
+    response.headers.setdefault("Content-Security-Policy", current_app.extensions["portal.csp"])
+    if request.endpoint not in CACHEABLE_ENDPOINTS or response.status_code >= 400:
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("Expires", None)
+        response.headers.pop("Last-Modified", None)
+        response.headers.pop("ETag", None)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["portal.csp"] = content_security_policy(app.extensions["portal.tenant"].auth.helper_port)
+    app.after_request(apply)

@@ -1,0 +1,127 @@
+"""Rate limits on login (per client address and per card) and search (per provider).
+
+Counters live in the portal database (``rate_limit_counters``), not in process memory,
+so a limit holds across gunicorn workers and across machines behind the load balancer
+without another service to run. (Flask-Limiter's storages are memory, Redis, Memcached,
+MongoDB and etcd: memory does not hold across processes, the others are new services.)
+
+Each hit is one atomic upsert (``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``) on
+PostgreSQL and SQLite alike. The limit is a sliding window, estimated from the current
+and the previous fixed window (the previous one weighted by how much of it still
+overlaps), which avoids the double burst of plain fixed windows at their boundary.
+Refused requests count too, so hammering keeps a client locked out.
+
+The limits are the tenant's ``rate_limits`` (``portal tenants schema``).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import random
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, jsonify, request
+from flask_login import current_user
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from werkzeug.exceptions import TooManyRequests
+
+from .models import RateLimitCounter
+
+log = logging.getLogger(__name__)
+_table = RateLimitCounter.__table__
+
+#: Roughly one hit in this many also deletes expired counters.
+PURGE_ONE_IN = 200
+#: Dutch text of the refusal (HTML page and JSON alike).
+MESSAGE = "U hebt dit te vaak achter elkaar geprobeerd. Wacht enkele minuten en probeer het opnieuw."
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: int  # seconds until the estimate falls below the limit (0 when allowed)
+
+
+def _key(tenant_id: str, scope: str, who: str) -> str:
+    return hashlib.sha256(f"{tenant_id}\x00{scope}\x00{who}".encode("utf-8", "replace")).hexdigest()
+
+
+def hit(scope: str, who: str, now: float | None = None) -> Verdict:
+    """Count one request of ``who`` (an address, UZI number, account id) in ``scope`` (a
+    field of the tenant's ``rate_limits``) and say whether it stays within the limit.
+    Database errors propagate (the request then fails like any other without a database)."""
+    tenant = current_app.extensions["portal.tenant"]
+    limit = getattr(tenant.rate_limits, scope)
+    now = time.time() if now is None else now
+    window = int(now // limit.seconds)
+    key = _key(tenant.id, scope, who)
+    database = current_app.extensions["portal.db"]
+    dialect_insert = postgresql.insert if database.dialect == "postgresql" else sqlite.insert
+    upsert = dialect_insert(_table).values(key_hash=key, window_index=window, count=1,
+                                           expires_at=(window + 2) * limit.seconds)
+    upsert = upsert.on_conflict_do_update(index_elements=["key_hash", "window_index"],
+                                          set_={"count": _table.c.count + 1}).returning(_table.c.count)
+    with database.engine.begin() as conn:
+        current = conn.execute(upsert).scalar_one()
+        previous = conn.execute(select(_table.c.count).where(
+            _table.c.key_hash == key, _table.c.window_index == window - 1)).scalar() or 0
+        if random.randrange(PURGE_ONE_IN) == 0:
+            conn.execute(delete(_table).where(_table.c.expires_at < int(now)))
+    elapsed = (now % limit.seconds) / limit.seconds
+    estimate = previous * (1 - elapsed) + current
+    if estimate <= limit.count:
+        return Verdict(True, 0)
+    # The estimate drops as the previous window slides out; at the latest the next window starts.
+    retry = limit.seconds - (now % limit.seconds)
+    if previous and current <= limit.count:
+        retry = min(retry, (estimate - limit.count) / previous * limit.seconds)
+    return Verdict(False, max(1, math.ceil(retry)))
+
+
+def _address() -> str:
+    # remote_addr is the client's address as TrustedProxyFix established it: a client
+    # cannot pick its own by sending X-Forwarded-For.
+    return request.remote_addr or "unknown"
+
+
+def _provider() -> str | None:
+    return str(current_user.account_id) if current_user.is_authenticated else None
+
+
+#: (endpoint, method) -> (scope, function giving who is counted). JSON endpoints answer
+#: JSON; the rest the Dutch 429 page.
+LIMITED = {
+    ("auth.challenge", "POST"): ("login_per_address", _address),
+    ("auth.response", "POST"): ("login_per_address", _address),
+    ("auth.demo_login", "POST"): ("login_per_address", _address),
+    ("auth.tls_login", "GET"): ("login_per_address", _address),
+    ("search.search", "POST"): ("search_per_provider", _provider),
+}
+JSON_ENDPOINTS = frozenset({"auth.challenge", "auth.response"})
+
+
+def _enforce():
+    rule = LIMITED.get((request.endpoint, request.method))
+    if rule is None:
+        return None
+    scope, who = rule
+    subject = who()
+    if subject is None:
+        return None  # not logged in: the login requirement answers instead
+    verdict = hit(scope, subject)
+    if verdict.allowed:
+        return None
+    log.warning("rate limit %s exceeded on %s", scope, request.endpoint)
+    if request.endpoint in JSON_ENDPOINTS:
+        response = jsonify(code="too_many_attempts", message=MESSAGE)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
+    raise TooManyRequests(retry_after=verdict.retry_after)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_enforce)

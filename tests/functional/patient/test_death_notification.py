@@ -1,0 +1,108 @@
+"""Melden overlijden patiënt: validated, audited, passed on to the EPD, recorded once."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from portal.audit.models import AuditRecord
+from portal.db import make_engine
+from portal.patient.models import DeathNotificationRecord
+from portal_connectors.demo.schema import records
+from support.screens import csrf, open_patient, text
+
+
+def _epd_notifications(connector, patient_id: str) -> int:
+    engine = make_engine(connector.database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(records).where(
+                records.c.kind == "death_notification", records.c.patient_id == int(patient_id))).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _rows(platform, model) -> list:
+    """All rows of ``model``, read in a session of their own (closed before returning)."""
+    with platform.database.session() as db:
+        return list(db.execute(select(model)).scalars())
+
+
+def _report(client, **fields):
+    return client.post("/patientinformatie/overlijden", data={"csrf_token": csrf(client), **fields})
+
+
+def _patient(demo):
+    # Not the first patient: other screen tests read that one's record as living.
+    return demo.mine[-1]
+
+
+def test_the_form_has_date_place_remarks_and_confirmation(gp, demo):
+    open_patient(gp, _patient(demo))
+    html = text(gp.get("/patientinformatie/overlijden"))
+    for label in ("Overlijdensdatum", "Plaats van overlijden", "Opmerkingen", 'type="checkbox"',
+                  'placeholder="dd-mm-jjjj"', "Melden overlijden patiënt"):
+        assert label in html
+
+
+def test_bad_input_gets_its_message_and_changes_nothing(gp, demo, app, platform):
+    patient = _patient(demo)
+    open_patient(gp, patient)
+    connector = app.extensions["portal.connector"]
+    before = _epd_notifications(connector, patient.patient_id)
+    day_before_birth = (patient.birth_date - timedelta(days=1)).strftime("%d-%m-%Y")
+    tomorrow = (date.today() + timedelta(days=2)).strftime("%d-%m-%Y")
+    cases = [
+        ({"date_of_death": "", "confirm": "yes"}, "Vul de overlijdensdatum in als dd-mm-jjjj."),
+        ({"date_of_death": "30-02-2024", "confirm": "yes"}, "De overlijdensdatum 30-02-2024 bestaat niet."),
+        ({"date_of_death": tomorrow, "confirm": "yes"}, "De overlijdensdatum ligt in de toekomst."),
+        ({"date_of_death": day_before_birth, "confirm": "yes"}, "De overlijdensdatum ligt voor de geboortedatum"),
+        ({"date_of_death": date.today().strftime("%d-%m-%Y")}, "Bevestig dat u het overlijden van deze patiënt wilt melden."),
+        ({"date_of_death": date.today().strftime("%d-%m-%Y"), "confirm": "yes", "note": "x" * 1001},
+         "De opmerkingen zijn te lang"),
+    ]
+    for fields, message in cases:
+        response = _report(gp, **fields)
+        assert response.status_code == 400 and message in text(response), message
+    assert _epd_notifications(connector, patient.patient_id) == before
+    assert _rows(platform, DeathNotificationRecord) == []
+
+
+def test_reported_once_then_recognised(gp, demo, app, platform):
+    patient = _patient(demo)
+    open_patient(gp, patient)
+    connector = app.extensions["portal.connector"]
+    tenant_id = app.extensions["portal.tenant"].id
+    before = _epd_notifications(connector, patient.patient_id)
+    day = (date.today() - timedelta(days=1)).strftime("%d-%m-%Y")
+    response = _report(gp, date_of_death=day, place_of_death="Thuis", note="Rustig ingeslapen", confirm="yes")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/patientinformatie/overlijden/gemeld")
+    done = text(gp.get(response.headers["Location"]))
+    assert "Overlijden gemeld" in done and day in done and "Thuis" in done and "OVL" in done
+
+    [row] = _rows(platform, DeathNotificationRecord)
+    assert (row.tenant_id, row.patient_id, row.date_of_death) == (tenant_id, patient.patient_id,
+                                                                  date.today() - timedelta(days=1))
+    assert row.reporter_agb == demo.gp_agb and row.reference.startswith("OVL")
+    assert _epd_notifications(connector, patient.patient_id) == before + 1
+    # The EPD record itself is not changed: the hospital verifies first.
+    assert connector.get_patient_summary(patient.patient_id).deceased is False
+
+    # The second report is recognised: shown, not duplicated, not passed on again.
+    form = text(gp.get("/patientinformatie/overlijden"))
+    assert "is al gemeld" in form and 'name="date_of_death"' not in form
+    again = _report(gp, date_of_death=day, confirm="yes")
+    assert again.status_code == 200 and "is al gemeld" in text(again)
+    assert len(_rows(platform, DeathNotificationRecord)) == 1
+    assert _epd_notifications(connector, patient.patient_id) == before + 1
+    assert "Het overlijden van deze patiënt is op" in text(gp.get("/patientinformatie"))
+
+    with platform.database.session() as db:
+        logged = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
+                                                      AuditRecord.action == "death_notification")
+                            .order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()
+    assert [r.outcome for r in logged] == ["failure", "success"]
+    assert json.loads(logged[0].details)["refusal"] == "already_reported"
+    assert json.loads(logged[1].details)["date_of_death"] == (date.today() - timedelta(days=1)).isoformat()
+    assert all(r.patient_number == patient.patient_number for r in logged)
