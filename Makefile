@@ -21,14 +21,20 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The test FHIR server (Medplum, tests/fhir_server/) from its committed lock file.
+# npm packages of the test suite from the committed lock files: axe-core (root package.json,
+# browser accessibility checks) and the test FHIR server (Medplum, tests/fhir_server/).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the accessibility checks will skip (make system-deps installs Node.js)"; fi
+
 FHIR_SERVER := tests/fhir_server
 $(FHIR_SERVER)/node_modules/.package-lock.json: $(FHIR_SERVER)/package.json $(FHIR_SERVER)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  cd $(FHIR_SERVER) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else echo "npm not found: the FHIR connector tests will skip (make system-deps installs Node.js)"; fi
 
-node-deps: $(FHIR_SERVER)/node_modules/.package-lock.json ## Install the test FHIR server's npm packages (npm ci)
+node-deps: node_modules/.package-lock.json $(FHIR_SERVER)/node_modules/.package-lock.json ## Install the test suite's npm packages (npm ci)
 
 install: $(VENV)/.installed node-deps ## Create the virtualenv and install the portal with its test tools
 
