@@ -10,7 +10,7 @@ DEMO_PATIENTS ?= 2000
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install node-deps system-deps migrate demo run test test-fast bench clean
+.PHONY: help install node-deps system-deps migrate demo run test test-fast screenshots scan bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.loca
 
 test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest
+
+screenshots: system-deps install ## Refresh docs/screenshots (the README's pictures) from the browser tests
+	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py
 
 scan: install ## sqlmap and wapiti against the portal on loopback, logged in (slow; installs them when root)
 	@bash scripts/install-system-deps.sh --scan

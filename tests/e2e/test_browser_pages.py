@@ -1,6 +1,6 @@
 """Every page of each tenant's navigation bar, with a patient selected: it loads without
 errors, passes axe-core's WCAG 2.1 A/AA rules, prints without the navigation, and the main
-pages are photographed for the documentation (docs/screenshots/<tenant>-<page>.png).
+pages are photographed (build/screenshots/, or docs/screenshots/ with `make screenshots`).
 
 The pages are found by following the navigation bar itself, so a new menu item is walked
 as soon as it exists."""

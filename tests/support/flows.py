@@ -95,6 +95,6 @@ def slug(text: str) -> str:
 
 
 def screenshot(page: Page, tenant_id: str, name: str) -> None:
-    """docs/screenshots/<tenant>-<name>.png of the visible viewport (kept small for the README)."""
+    """<SCREENSHOTS>/<tenant>-<name>.png of the visible viewport (kept small for the README)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{tenant_id}-{slug(name)}.png"), full_page=False)
