@@ -10,7 +10,7 @@ DEMO_PATIENTS ?= 2000
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install node-deps system-deps migrate demo run test test-fast bench clean
+.PHONY: help install node-deps system-deps migrate demo run test test-fast screenshots scan bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,14 +21,20 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-# The test FHIR server (Medplum, tests/fhir_server/) from its committed lock file.
+# npm packages of the test suite from the committed lock files: axe-core (root package.json,
+# browser accessibility checks) and the test FHIR server (Medplum, tests/fhir_server/).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the accessibility checks will skip (make system-deps installs Node.js)"; fi
+
 FHIR_SERVER := tests/fhir_server
 $(FHIR_SERVER)/node_modules/.package-lock.json: $(FHIR_SERVER)/package.json $(FHIR_SERVER)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  cd $(FHIR_SERVER) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else echo "npm not found: the FHIR connector tests will skip (make system-deps installs Node.js)"; fi
 
-node-deps: $(FHIR_SERVER)/node_modules/.package-lock.json ## Install the test FHIR server's npm packages (npm ci)
+node-deps: node_modules/.package-lock.json $(FHIR_SERVER)/node_modules/.package-lock.json ## Install the test suite's npm packages (npm ci)
 
 install: $(VENV)/.installed node-deps ## Create the virtualenv and install the portal with its test tools
 
@@ -47,6 +53,9 @@ run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.loca
 
 test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest
+
+screenshots: system-deps install ## Refresh docs/screenshots (the README's pictures) from the browser tests
+	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py
 
 scan: install ## sqlmap and wapiti against the portal on loopback, logged in (slow; installs them when root)
 	@bash scripts/install-system-deps.sh --scan

@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite uses, when they are missing and we may:
 # softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
 # fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text),
-# nodejs + npm (the test FHIR server of the fhir connector).
+# nodejs + npm (the test FHIR server of the fhir connector; axe-core for the accessibility checks).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
 missing=()

@@ -25,6 +25,7 @@ import yaml
 from sqlalchemy import text
 
 from portal.audit.verify import verify_chain
+from support.access import PRIVATE_PAGE
 
 REPO = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -141,7 +142,9 @@ def logout(client: httpx.Client, base: str) -> None:
 
 
 def logged_in(client: httpx.Client, base: str) -> bool:
-    return client.get(base + "/", headers={"Host": HOST}).status_code == 200
+    """A page behind the login sends an anonymous client to /login (the home page is public)."""
+    response = client.get(base + PRIVATE_PAGE, headers={"Host": HOST})
+    return not (response.status_code == 302 and response.headers["location"].endswith("/login"))
 
 
 def test_a_session_lives_in_the_shared_database(cluster, make_account):

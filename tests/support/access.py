@@ -55,3 +55,13 @@ def csrf(client) -> str:
     match = re.search(r'name="csrf[-_]token" (?:content|value)="([^"]+)"', html)
     assert match, "no CSRF token on the home page"
     return match.group(1)
+
+
+#: A page behind the login: anonymous requests are sent to /login (the home page is public).
+PRIVATE_PAGE = "/patient/bevestigen"
+
+
+def is_logged_in(client) -> bool:
+    """Is ``client`` logged in? (Asks a page behind the login whether it sends us to /login.)"""
+    response = client.get(PRIVATE_PAGE)
+    return not (response.status_code == 302 and response.headers["Location"].endswith("/login"))

@@ -22,7 +22,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 F = TypeVar("F", bound=Callable)
 
 #: Endpoints of the foundation that are public by nature.
-PUBLIC_ENDPOINTS = frozenset({"static", "core.login_help", "core.theme_file"})
+#: The home page is public: it shows the hospital's portal and how to log in, no patient data.
+PUBLIC_ENDPOINTS = frozenset({"static", "core.home", "core.login_help", "core.theme_file"})
 
 #: Where ProxyFix keeps the headers it replaced (werkzeug's own key).
 _PROXY_FIX_ORIGINAL = "werkzeug.proxy_fix.orig"

@@ -63,7 +63,9 @@ def line_chart(points: Sequence[ChartPoint], *, chart_id: str, title: str, descr
     values = [p.value for p in points] + [b for b in (band or ()) if b is not None]
     low, high = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (high - low) * 0.1 or max(abs(high) * 0.1, 1.0)
-    low, high = low - pad, high + pad
+    # Lab values and measurements are rarely negative: an axis dipping below zero for
+    # padding's sake (CRP "-1,86") reads as a measured value.
+    low, high = (low - pad if low - pad >= 0 or low < 0 else 0.0), high + pad
     if end <= start:
         end = start + timedelta(days=1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM

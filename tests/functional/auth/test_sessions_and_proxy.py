@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from portal.audit.models import AuditRecord
 from portal.auth.models import SessionRecord
+from support.access import PRIVATE_PAGE, is_logged_in
 
 
 @pytest.fixture
@@ -58,10 +59,10 @@ def test_logout_ends_the_session_everywhere(logged_in, tst_app, client_for, uzi_
     # A second "process": another client holding a copy of the same cookie.
     copy = client_for(tst_app)
     copy.set_cookie(tst_app.config["SESSION_COOKIE_NAME"], token)
-    assert copy.get("/").status_code == 200
+    assert is_logged_in(copy)
     response = logged_in.post("/logout", data={"csrf_token": csrf})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
-    assert copy.get("/").status_code == 302
+    assert not is_logged_in(copy)
     with uzi_platform.database.session() as session:
         entry = session.scalars(select(AuditRecord).where(AuditRecord.tenant_id == "tst")
                                 .order_by(AuditRecord.seq.desc())).first()
@@ -77,12 +78,12 @@ def test_idle_timeout_and_absolute_lifetime(logged_in, uzi_platform, column, age
         # The next request recomputes expires_at from last_seen/created, which we age here.
         session.execute(update(SessionRecord).where(SessionRecord.tenant_id == "tst")
                         .values(**{column: now - age}, expires_at=now + dt.timedelta(minutes=15)))
-    assert logged_in.get("/").status_code == 200  # this request computes the new expiry
+    assert is_logged_in(logged_in)  # this request computes the new expiry
     with uzi_platform.database.session() as session:
         row = session.scalars(select(SessionRecord).where(SessionRecord.tenant_id == "tst")).first()
         session.execute(update(SessionRecord).where(SessionRecord.id_hash == row.id_hash)
                         .values(expires_at=now - dt.timedelta(seconds=1)))
-    assert logged_in.get("/").status_code == 302
+    assert not is_logged_in(logged_in)
 
 
 def test_activity_extends_the_idle_timeout(logged_in, uzi_platform):
@@ -91,7 +92,7 @@ def test_activity_extends_the_idle_timeout(logged_in, uzi_platform):
         session.execute(update(SessionRecord).where(SessionRecord.tenant_id == "tst")
                         .values(last_seen_at=now - dt.timedelta(minutes=10),
                                 expires_at=now + dt.timedelta(minutes=5)))
-    assert logged_in.get("/").status_code == 200
+    assert is_logged_in(logged_in)
     with uzi_platform.database.session() as session:
         row = session.scalars(select(SessionRecord).where(SessionRecord.tenant_id == "tst")).first()
         expires = row.expires_at.replace(tzinfo=dt.timezone.utc) if row.expires_at.tzinfo is None else row.expires_at
@@ -100,10 +101,10 @@ def test_activity_extends_the_idle_timeout(logged_in, uzi_platform):
 
 def test_anonymous_pages_redirect_and_return_after_login(tst_app, card, client_for, exchange):
     client = client_for(tst_app)
-    assert client.get("/").headers["Location"].endswith("/login")
+    assert client.get(PRIVATE_PAGE).headers["Location"].endswith("/login")
     assert client.post("/logout").headers["Location"].endswith("/login")
     ex = exchange(client)
-    assert ex.respond(card).get_json() == {"next": "/"}
+    assert ex.respond(card).get_json() == {"next": PRIVATE_PAGE}
 
 
 def header_for(card):
@@ -123,7 +124,7 @@ def test_proxy_header_from_an_untrusted_address_is_refused(tst_app, card, client
                           environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert response.status_code == 401
     assert "niet via de beveiligde verbinding" in response.get_data(as_text=True)
-    assert client.get("/").status_code == 302
+    assert not is_logged_in(client)
 
 
 def test_proxy_without_certificate(tst_app, client_for):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import Account
 from portal.cli import cli
+from support.access import is_logged_in
 
 HEADER = "uzi_number,agb_code,name,role,practice_name,practice_agb,status\n"
 
@@ -97,9 +98,9 @@ def test_afmelden_deactivates_and_ends_the_session_at_once(run, csv_file, platfo
         account = session.scalars(select(Account).where(Account.uzi_number == "900200001")).one()
     client = platform.apps["zgt"].test_client()
     login_as(client, account)
-    assert client.get("/").status_code == 200
+    assert is_logged_in(client)
     result = run("accounts", "import", "--tenant", "zgt", csv_file(GP.replace("aanmelden", "afmelden")))
     assert "0 created, 0 updated, 1 deactivated, 0 unchanged; 1 session(s) ended" in result.output
-    assert client.get("/").status_code == 302
+    assert not is_logged_in(client)
     assert accounts(platform)["900200001"][2] is False
     assert "afgemeld" in run("accounts", "list", "--tenant", "zgt").output

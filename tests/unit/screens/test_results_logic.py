@@ -87,5 +87,19 @@ def test_chart_band_lies_between_its_limits():
     assert min(circles) < top and max(circles) > top + height
 
 
+def test_axis_of_non_negative_values_starts_at_zero_not_below():
+    points = [charts.ChartPoint(datetime(2025, 1, 1), 0.1, "0,1"), charts.ChartPoint(datetime(2025, 2, 1), 19.7, "19,7")]
+    svg = str(charts.line_chart(points, chart_id="c", title="CRP", description="d", start=datetime(2025, 1, 1),
+                                end=datetime(2025, 2, 1), band=(0.0, 10.0)))
+    import re
+
+    ticks = [t for t in re.findall(r'<text class="chart-label"[^>]*text-anchor="end"[^>]*>([^<]+)<', svg)]
+    assert ticks and not any(t.startswith("-") for t in ticks), ticks
+    negative = [charts.ChartPoint(datetime(2025, 1, 1), -2.0, "-2"), charts.ChartPoint(datetime(2025, 2, 1), 3.0, "3")]
+    svg = str(charts.line_chart(negative, chart_id="n", title="BE", description="d", start=datetime(2025, 1, 1),
+                                end=datetime(2025, 2, 1)))
+    assert any(t.startswith("-") for t in re.findall(r'<text class="chart-label"[^>]*text-anchor="end"[^>]*>([^<]+)<', svg))
+
+
 def test_dutch_numbers():
     assert charts.number(4.0) == "4" and charts.number(4.25) == "4,25" and charts.number(1234.4) == "1234"
