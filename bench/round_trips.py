@@ -4,8 +4,9 @@
 
 Serves the portal in this process (the same app and tenant set-up as ``portal_bench.py``,
 PostgreSQL, ``PORTAL_ENV=production``) through ``httpx.WSGITransport`` and lets one GP do
-``--rounds`` rounds of ``gp_load.gp_round``. Per page kind it prints the mean number of
-round trips to the portal database: statements, the BEGIN psycopg sends before the first
+``--rounds`` rounds of ``gp_load.gp_round``. Per page kind it prints the median time of
+one request with nobody else waiting (the service time, without queueing) and the mean
+number of round trips to the portal database: statements, the BEGIN psycopg sends before the first
 statement of a transaction, COMMIT/ROLLBACK of an open transaction, pings of pooled
 connections. On a loaded machine every round trip also waits for the database process to
 be scheduled, so this count drives latency far more than Python time does.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import statistics
 import sys
 import tempfile
 from collections import defaultdict
@@ -98,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             samples: list = []
             browser = Browser(plan, 0, 0.0, samples, {}, transport=httpx.WSGITransport(app=platform.dispatcher))
             browser.login(plan, plan["gps"][0])
+            samples.clear()
             per_kind: dict[str, list[int]] = defaultdict(list)
             original = browser.request
 
@@ -114,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
                     gp_round(browser, routes, patient, n)
                 except UnexpectedAnswer as exc:
                     print(f"round {n}: {exc}", file=sys.stderr)
-            print(f"{'page kind':40} {'requests':>8} {'round trips (mean)':>20}")
+            times: dict[str, list[float]] = defaultdict(list)
+            for kind, _offset, ms, _status in samples:
+                times[kind].append(ms)
+            print(f"{'page kind':40} {'requests':>8} {'round trips (mean)':>20} {'median ms':>10}")
             for kind, counts in sorted(per_kind.items()):
-                print(f"{kind:40} {len(counts):8} {sum(counts) / len(counts):20.1f}")
+                print(f"{kind:40} {len(counts):8} {sum(counts) / len(counts):20.1f} "
+                      f"{statistics.median(times[kind]):10.2f}")
             platform.close()
         finally:
             database.drop()
