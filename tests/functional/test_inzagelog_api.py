@@ -110,7 +110,7 @@ def test_is_exempt_from_csrf_and_login_but_nothing_else(app, client, token, monk
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as in production; the JSON POST carries no CSRF token
     assert _post(client, {"bsn": _bsn(), **BODY_PERIOD}).status_code == 200
     assert is_public(app, "audit_api.inzagelog_api")
-    assert not is_public(app, "core.home")
+    assert not is_public(app, "search.search")
     assert client.get("/api/inzagelog").status_code == 405  # no identifiers in URLs: POST only
 
 

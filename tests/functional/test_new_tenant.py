@@ -38,7 +38,9 @@ def test_third_tenant_from_yaml_only(tmp_path, database_url, make_account):
     platform = create_platform(settings)
     try:
         web = Client(platform.dispatcher)
-        assert web.get("/", headers={"Host": "zha.localhost"}).status_code == 302  # login first
+        public = web.get("/", headers={"Host": "zha.localhost"})
+        assert public.status_code == 200 and 'data-testid="provider-name"' not in public.get_data(as_text=True)
+        assert web.get("/uitslagen/", headers={"Host": "zha.localhost"}).status_code == 302  # login first
         account = make_account(tenant_id="zha")
         login_page = web.get("/login", headers={"Host": "zha.localhost"}).get_data(as_text=True)
         token = re.search(r'name="csrf-token" content="([^"]+)"', login_page).group(1)
