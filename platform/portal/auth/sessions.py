@@ -5,13 +5,15 @@ dies at ``expires_at`` = min(last activity + the tenant's idle timeout, creation
 tenant's absolute lifetime). Deleting the row (logout, deactivation of the account) ends
 the session in every process at once; a save never re-creates a row that another process
 deleted. ``session.regenerate()`` gives a new id (used at login against fixation).
+The session's row is read together with its account (``session.account``) in one query,
+as every request needs both.
 """
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from flask import Flask, Request, Response
