@@ -21,6 +21,7 @@ COMMAND_GROUPS = [
     "portal.migrations.cli:db_cli",
     "portal.access.cli:notifications_cli",
     "portal.access.cli:access_cli",
+    "portal.patient.cli:death_notifications_cli",
     "portal.audit.cli:audit_cli",
     "portal.accounts.cli:accounts_cli",
     "portal.auth.cli:auth_cli",

@@ -10,6 +10,7 @@ from portal.audit.models import AuditRecord
 from portal.db import make_engine
 from portal.patient.models import DeathNotificationRecord
 from portal_connectors.demo.schema import records
+from support.cli import run_portal_cli
 from support.screens import csrf, open_patient, text
 
 
@@ -106,3 +107,10 @@ def test_reported_once_then_recognised(gp, demo, app, platform):
     assert json.loads(logged[0].details)["refusal"] == "already_reported"
     assert json.loads(logged[1].details)["date_of_death"] == (date.today() - timedelta(days=1)).isoformat()
     assert all(r.patient_number == patient.patient_number for r in logged)
+
+    # Hospital staff see the report, with the patient as the EPD knows them now.
+    listed = run_portal_cli(platform, "death-notifications", "list", "--tenant", tenant_id)
+    assert listed.exit_code == 0, listed.output
+    [line] = [line for line in listed.output.splitlines() if row.reference in line]
+    assert patient.patient_number in line and patient.display_name in line and "Thuis" in line
+    assert f"AGB {demo.gp_agb}" in line

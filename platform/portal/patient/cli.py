@@ -1,0 +1,39 @@
+"""``portal death-notifications list``: what GPs reported through "Melden overlijden patiënt",
+for the hospital staff who verify a death before the EPD record is changed."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..cli import get_platform, tenant_app
+from ..epd.errors import EpdError
+from .models import DeathNotificationRecord
+
+
+@click.group("death-notifications", help="Deaths reported by providers (Melden overlijden patiënt).")
+def death_notifications_cli() -> None:
+    pass
+
+
+@death_notifications_cli.command("list")
+@click.option("--tenant", "tenant_id", required=True)
+@with_appcontext
+def list_notifications(tenant_id: str) -> None:
+    """Oldest first: reported, EPD reference, patient (number and name from the EPD now),
+    date and place of death, reporter. The portal itself never changes the EPD record."""
+    connector = tenant_app(tenant_id).extensions["portal.connector"]
+    with get_platform().database.session() as db:
+        rows = db.execute(select(DeathNotificationRecord).where(DeathNotificationRecord.tenant_id == tenant_id)
+                          .order_by(DeathNotificationRecord.id)).scalars().all()
+    if not rows:
+        click.echo("No death notifications.")
+        return
+    for row in rows:
+        try:
+            patient = connector.get_patient_summary(row.patient_id)
+            who = f"{patient.patient_number}\t{patient.display_name}"
+        except EpdError as error:  # still listed: the report must not get lost
+            who = f"(patient not available from the EPD: {type(error).__name__})\t"
+        click.echo(f"{row.reported_at:%Y-%m-%d %H:%M}\t{row.reference}\t{who}\tdied {row.date_of_death:%Y-%m-%d}"
+                   f"\t{row.place_of_death or '-'}\treported by {row.reporter_name} (AGB {row.reporter_agb})")
