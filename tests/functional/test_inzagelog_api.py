@@ -1,5 +1,4 @@
 """POST /api/inzagelog: the inzagelog as FHIR AuditEvents for the hospital's patient portal."""
-import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,18 +7,11 @@ from sqlalchemy import select
 from portal.audit import Action, AuditEvent, record
 from portal.audit.models import AuditRecord
 from portal.core.security import is_public
+from support.identifiers import make_bsn
 
 TOKEN = "s3cret-token-for-the-patient-portal-0123456789"
 TODAY = datetime.now(timezone.utc).date()
 BODY_PERIOD = {"from": (TODAY - timedelta(days=1)).isoformat(), "to": (TODAY + timedelta(days=1)).isoformat()}
-
-
-def _bsn() -> str:
-    while True:
-        digits = [9, 9, 9, 9] + [random.randrange(10) for _ in range(4)]
-        check = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
-        if check < 10:
-            return "".join(map(str, digits)) + str(check)
 
 
 @pytest.fixture
@@ -42,7 +34,7 @@ def _last(platform, bsn):
 
 @pytest.mark.parametrize("tenant_id", ["zgt"])
 def test_returns_a_fhir_searchset_and_logs_the_retrieval(client, platform, token):
-    bsn = _bsn()
+    bsn = make_bsn()
     reason = "Dienstdoende huisarts, patiënt benauwd"
     record(AuditEvent(Action.VIEW, "success", "zgt", user_uzi="900000021", user_role="01.015",
                       user_organisation="Praktijk Oost", patient_bsn=bsn, data="Labuitslagen"), platform.database)
@@ -73,9 +65,9 @@ def test_returns_a_fhir_searchset_and_logs_the_retrieval(client, platform, token
 @pytest.mark.parametrize("tenant_id", ["zgt"])
 @pytest.mark.parametrize("auth", [None, "Bearer wrong", f"Basic {TOKEN}", f"Bearer {TOKEN}x", "Bearer "])
 def test_refuses_without_the_right_token(client, platform, token, auth):
-    bsn = _bsn()
+    bsn = make_bsn()
     while _last(platform, bsn) is not None:  # other tests log views of demo patients' BSNs
-        bsn = _bsn()
+        bsn = make_bsn()
     headers = {"Authorization": auth} if auth else {}
     response = client.post("/api/inzagelog", json={"bsn": bsn, **BODY_PERIOD}, headers=headers)
     assert response.status_code == 401
@@ -108,7 +100,7 @@ def test_without_a_configured_token_the_endpoint_does_not_exist(client, monkeypa
 @pytest.mark.parametrize("tenant_id", ["zgt"])
 def test_is_exempt_from_csrf_and_login_but_nothing_else(app, client, token, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # as in production; the JSON POST carries no CSRF token
-    assert _post(client, {"bsn": _bsn(), **BODY_PERIOD}).status_code == 200
+    assert _post(client, {"bsn": make_bsn(), **BODY_PERIOD}).status_code == 200
     assert is_public(app, "audit_api.inzagelog_api")
     assert not is_public(app, "search.search")
     assert client.get("/api/inzagelog").status_code == 405  # no identifiers in URLs: POST only
@@ -124,5 +116,5 @@ def test_fails_closed_when_the_retrieval_cannot_be_logged(app, client, token, mo
         raise AuditWriteError("database down")
 
     monkeypatch.setattr(api, "record", broken)
-    response = _post(client, {"bsn": _bsn(), **BODY_PERIOD})
+    response = _post(client, {"bsn": make_bsn(), **BODY_PERIOD})
     assert response.status_code == 503 and "entry" not in response.get_json()

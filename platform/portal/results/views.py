@@ -55,6 +55,17 @@ def recent(patient: PatientSummary):
                            imaging=kinds["list_imaging"], count=RECENT)
 
 
+def _graphable(items, key: str) -> set[str]:
+    """The tests (``key="test"``) or kinds (``"kind"``) with at least one numeric value."""
+    return {getattr(i, key) for i in items if i.numeric_value is not None}
+
+
+def _graph_choice(section, key: str, **page):
+    """"Toon grafiek" without a choice yet: the list of what can be drawn."""
+    return render_template("results/graph_choice.html", section=section,
+                           choices=sorted(_graphable(section.items, key)), **page)
+
+
 @bp.get("/lab")
 @guard.patient_view("Labuitslagen")
 def lab(patient: PatientSummary):
@@ -71,9 +82,8 @@ def lab_graph(patient: PatientSummary):
     test = request.args.get("bepaling", "").strip()
     section = _load(patient, "list_lab_results")
     if not test:
-        choices = sorted({r.test for r in section.items if r.numeric_value is not None})
-        return render_template("results/graph_choice.html", section=section, choices=choices, title="Labuitslagen",
-                               endpoint="results.lab_graph", parameter="bepaling", back="results.lab")
+        return _graph_choice(section, "test", title="Labuitslagen", endpoint="results.lab_graph",
+                             parameter="bepaling", back="results.lab")
     start, end = graph_window(_now())
     results = graph_results(section.items, test, end)
     unit = next((r.unit for r in reversed(results) if r.unit), None)
@@ -95,7 +105,7 @@ def measurements(patient: PatientSummary):
     kinds: dict[str, list] = {}
     for item in section.items:
         kinds.setdefault(item.kind, []).append(item)
-    graphable = {kind for kind, items in kinds.items() if any(i.numeric_value is not None for i in items)}
+    graphable = _graphable(section.items, "kind")
     return render_template("results/measurements.html", section=section, kinds=kinds, graphable=graphable)
 
 
@@ -105,9 +115,8 @@ def measurement_graph(patient: PatientSummary):
     kind = request.args.get("soort", "").strip()
     section = _load(patient, "list_measurements")
     if not kind:
-        choices = sorted({i.kind for i in section.items if i.numeric_value is not None})
-        return render_template("results/graph_choice.html", section=section, choices=choices, title="Metingen",
-                               endpoint="results.measurement_graph", parameter="soort", back="results.measurements")
+        return _graph_choice(section, "kind", title="Metingen", endpoint="results.measurement_graph",
+                             parameter="soort", back="results.measurements")
     items = sorted((i for i in section.items if i.kind == kind and i.numeric_value is not None),
                    key=lambda i: local(i.measured_at))
     unit = next((i.unit for i in reversed(items) if i.unit), None)

@@ -3,7 +3,6 @@ log is append-only, so rows from other tests stay, and must not matter."""
 from __future__ import annotations
 
 import importlib
-import random
 import uuid
 from contextlib import contextmanager
 
@@ -13,6 +12,7 @@ from flask import Flask
 from flask.cli import ScriptInfo
 
 from portal.cli import cli
+from support.identifiers import make_bsn
 
 # The trigger definitions live in the migration (migrations must not depend on code that
 # changes later); its module name starts with a digit, hence importlib.
@@ -36,15 +36,6 @@ def database(platform, db_session):
 def fresh_bsn():
     """Makes BSNs that pass the 11-proef and cannot be real (9999xxxxx, see DOMAIN.md)."""
     return make_bsn
-
-
-def make_bsn() -> str:
-    """A BSN that passes the 11-proef and cannot be real (9999xxxxx, see DOMAIN.md)."""
-    while True:
-        digits = [9, 9, 9, 9] + [random.randrange(10) for _ in range(4)]
-        check = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
-        if check < 10:
-            return "".join(map(str, digits)) + str(check)
 
 
 @pytest.fixture
