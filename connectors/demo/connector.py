@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import and_, create_engine, func, or_, select
+from sqlalchemy import Integer, bindparam, create_engine, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -54,6 +54,43 @@ _SUMMARY = (patients.c.id, patients.c.patient_number, patients.c.bsn, patients.c
             patients.c.birth_name_prefix, patients.c.birth_name, patients.c.partner_name_prefix,
             patients.c.partner_name, patients.c.birth_date, patients.c.sex, patients.c.consent,
             patients.c.name_usage, patients.c.death_date)
+
+# Statements of every page view, built once with bind parameters. SQLAlchemy keeps a
+# statement object's cache key, so running the same object with new values skips building
+# the statement and its key on each call (about 60 µs of Python per statement, measured).
+_ANCHOR = select(meta.c.value).where(meta.c.key == "anchor")
+_PATIENT_EXISTS = select(patients.c.id).where(patients.c.id == bindparam("pid"))
+_PATIENT_ROW = select(patients).where(patients.c.id == bindparam("pid"))
+_SUMMARY_BY_ID = select(*_SUMMARY).where(patients.c.id == bindparam("pid"))
+_OPEN_RELATIONS = select(relations).where(
+    relations.c.patient_id.in_(bindparam("ids", expanding=True)),
+    or_(relations.c.valid_from.is_(None), relations.c.valid_from <= bindparam("today")),
+    or_(relations.c.valid_until.is_(None), relations.c.valid_until >= bindparam("today"))).order_by(relations.c.id)
+_RECORDS = (select(records).where(records.c.patient_id == bindparam("pid"), records.c.kind == bindparam("kind"),
+                                  records.c.approved.is_(True))
+            .order_by(records.c.starts_at.desc(), records.c.id.desc()))
+_RECORD = select(records).where(records.c.id == bindparam("rid"), records.c.patient_id == bindparam("pid"),
+                                records.c.kind == bindparam("kind"), records.c.approved.is_(True))
+
+
+def _search(where):
+    c = patients.c
+    return select(*_SUMMARY).where(*where).order_by(c.birth_name_norm, c.birth_date, c.id).limit(bindparam("limit", type_=Integer))
+
+
+_c = patients.c
+#: One statement per search kind; the name searches match a pattern (``normalise_name``
+#: leaves letters only, so the pattern holds no LIKE wildcards of the user's).
+_SEARCHES = {
+    m.SearchKind.PATIENT_NUMBER: _search([_c.patient_number == bindparam("patient_number")]),
+    m.SearchKind.BSN: _search([_c.bsn == bindparam("bsn")]),
+    m.SearchKind.ADDRESS: _search([_c.postcode == bindparam("postcode"), _c.house_number == bindparam("house_number")]),
+    **{kind: _search([_c.birth_date == bindparam("birth_date"), _c.sex == bindparam("sex"),
+                      column.like(bindparam("pattern"))])
+       for kind, column in ((m.SearchKind.BIRTH_NAME, _c.birth_name_norm),
+                            (m.SearchKind.PARTNER_NAME, _c.partner_name_norm))},
+}
+del _c
 
 
 class DemoConnector:
@@ -116,7 +153,7 @@ class DemoConnector:
     def _shift(self, conn: Connection) -> timedelta:
         """Today minus the generator's anchor date: added to every date returned."""
         if self._anchor is None:
-            value = conn.execute(select(meta.c.value).where(meta.c.key == "anchor")).scalar()
+            value = conn.execute(_ANCHOR).scalar()
             if value is None:
                 raise EpdUnavailable("demo EPD: not generated yet (run 'portal demo generate')")
             self._anchor = date.fromisoformat(value)
@@ -132,33 +169,31 @@ class DemoConnector:
 
     # ------------------------------------------------------------------ patients
 
-    def search_statement(self, criteria: m.SearchCriteria, limit: int = 50):
-        """The SELECT of ``search_patients`` (tests check its query plan uses an index)."""
-        c = patients.c
+    def search_query(self, criteria: m.SearchCriteria, limit: int = 50) -> tuple:
+        """The SELECT of ``search_patients`` and its parameters (tests check its query plan
+        uses an index)."""
         kind = criteria.kind
         if kind is m.SearchKind.PATIENT_NUMBER:
-            where = c.patient_number == criteria.patient_number
+            values = {"patient_number": criteria.patient_number}
         elif kind is m.SearchKind.BSN:
-            where = c.bsn == criteria.bsn
+            values = {"bsn": criteria.bsn}
         elif kind is m.SearchKind.ADDRESS:
-            where = and_(c.postcode == criteria.postcode, c.house_number == criteria.house_number)
+            values = {"postcode": criteria.postcode, "house_number": criteria.house_number}
         else:
-            column = c.birth_name_norm if kind is m.SearchKind.BIRTH_NAME else c.partner_name_norm
-            # normalise_name leaves letters only, so the pattern holds no LIKE wildcards.
-            where = and_(c.birth_date == criteria.birth_date.isoformat(), c.sex == criteria.sex.value,
-                         column.like(f"%{m.normalise_name(criteria.name)}%"))
-        return select(*_SUMMARY).where(where).order_by(c.birth_name_norm, c.birth_date, c.id).limit(limit)
+            values = {"birth_date": criteria.birth_date.isoformat(), "sex": criteria.sex.value,
+                      "pattern": f"%{m.normalise_name(criteria.name)}%"}
+        return _SEARCHES[kind], {**values, "limit": limit}
 
     def search_patients(self, criteria: m.SearchCriteria, limit: int = 50) -> Sequence[m.PatientSummary]:
         with self._connect() as conn:
             shift = self._shift(conn)
-            rows = conn.execute(self.search_statement(criteria, limit)).all()
+            rows = conn.execute(*self.search_query(criteria, limit)).all()
             return self._summaries(conn, rows, shift)
 
     def get_patient_summary(self, patient_id: str) -> m.PatientSummary:
         with self._connect() as conn:
             shift = self._shift(conn)
-            row = conn.execute(select(*_SUMMARY).where(patients.c.id == _pid(patient_id))).first()
+            row = conn.execute(_SUMMARY_BY_ID, {"pid": _pid(patient_id)}).first()
             if row is None:
                 raise PatientNotFound("demo EPD: unknown patient id")
             return self._summaries(conn, [row], shift)[0]
@@ -166,7 +201,7 @@ class DemoConnector:
     def get_patient(self, patient_id: str) -> m.PatientDetails:
         with self._connect() as conn:
             shift = self._shift(conn)
-            row = conn.execute(select(patients).where(patients.c.id == _pid(patient_id))).mappings().first()
+            row = conn.execute(_PATIENT_ROW, {"pid": _pid(patient_id)}).mappings().first()
             if row is None:
                 raise PatientNotFound("demo EPD: unknown patient id")
             summary = self._summaries(conn, [tuple(row[col.name] for col in _SUMMARY)], shift)[0]
@@ -189,10 +224,7 @@ class DemoConnector:
         ids = [row[0] for row in rows]
         today = self._anchor.isoformat()
         found: dict[int, list[m.TreatmentRelation]] = {}
-        query = select(relations).where(
-            relations.c.patient_id.in_(ids), or_(relations.c.valid_from.is_(None), relations.c.valid_from <= today),
-            or_(relations.c.valid_until.is_(None), relations.c.valid_until >= today)).order_by(relations.c.id)
-        for rel in conn.execute(query):
+        for rel in conn.execute(_OPEN_RELATIONS, {"ids": ids, "today": today}):
             found.setdefault(rel.patient_id, []).append(m.TreatmentRelation(
                 kind=m.RelationKind(rel.kind), agb_code=rel.agb_code, practice_agb=rel.practice_agb,
                 valid_from=_date(rel.valid_from, shift), valid_until=_date(rel.valid_until, shift)))
@@ -250,10 +282,8 @@ class DemoConnector:
 
     def _rows(self, conn: Connection, patient_id: str, kind: str):
         pid = _pid(patient_id)
-        rows = conn.execute(select(records).where(records.c.patient_id == pid, records.c.kind == kind,
-                                                  records.c.approved.is_(True))
-                            .order_by(records.c.starts_at.desc(), records.c.id.desc())).all()
-        if not rows and conn.execute(select(patients.c.id).where(patients.c.id == pid)).first() is None:
+        rows = conn.execute(_RECORDS, {"pid": pid, "kind": kind}).all()
+        if not rows and conn.execute(_PATIENT_EXISTS, {"pid": pid}).first() is None:
             raise PatientNotFound("demo EPD: unknown patient id")
         return rows
 
@@ -372,7 +402,7 @@ class DemoConnector:
 
     def _item(self, conn: Connection, patient_id: str, kind: str, record_id: str):
         pid = _pid(patient_id)
-        if conn.execute(select(patients.c.id).where(patients.c.id == pid)).first() is None:
+        if conn.execute(_PATIENT_EXISTS, {"pid": pid}).first() is None:
             raise PatientNotFound("demo EPD: unknown patient id")
         try:
             rid = int(record_id)
@@ -380,8 +410,7 @@ class DemoConnector:
             raise ItemNotFound(f"demo EPD: no such {kind}") from None
         if not 0 < rid < 2 ** 63:  # beyond any stored id (and beyond what the database takes)
             raise ItemNotFound(f"demo EPD: no such {kind}")
-        row = conn.execute(select(records).where(records.c.id == rid, records.c.patient_id == pid,
-                                                 records.c.kind == kind, records.c.approved.is_(True))).first()
+        row = conn.execute(_RECORD, {"rid": rid, "pid": pid, "kind": kind}).first()
         if row is None:
             raise ItemNotFound(f"demo EPD: no such {kind}")
         return row

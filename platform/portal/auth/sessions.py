@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import ColumnElement, Select, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from ..accounts.models import Account
@@ -43,15 +43,26 @@ _open_statement: tuple[int, Select] | None = None
 
 
 def _open() -> Select:
-    """The session row with its account (and the registered extras) in one SELECT."""
+    """The session row (by ``id_hash`` and ``tenant_id`` parameters) with its account and
+    the registered extras, in one SELECT.
+
+    Built once and reused: SQLAlchemy keeps a statement object's cache key, so this
+    statement costs no Python construction per request (rebuilt only when an extra was
+    registered since)."""
     global _open_statement
     if _open_statement is None or _open_statement[0] != len(ACCOUNT_EXTRAS):
         columns = [_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS]
         columns += [extra(_accounts.c.id).label(f"account__{name}") for name, extra in ACCOUNT_EXTRAS.items()]
         statement = select(_table, *columns).select_from(
-            _table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id))
+            _table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id)).where(
+            _table.c.id_hash == bindparam("id_hash"), _table.c.tenant_id == bindparam("tenant_id"))
         _open_statement = (len(ACCOUNT_EXTRAS), statement)
     return _open_statement[1]
+
+
+_DELETE = delete(_table).where(_table.c.id_hash == bindparam("key"))
+#: The columns to set are the parameters given besides ``key`` (SQLAlchemy's own rule).
+_UPDATE = update(_table).where(_table.c.id_hash == bindparam("key"))
 
 
 def utcnow() -> datetime:
@@ -118,12 +129,11 @@ class DatabaseSessionInterface(SessionInterface):
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
         with database.autocommit_engine.connect() as conn:
-            row = conn.execute(_open().where(_table.c.id_hash == token_hash(token),
-                                           _table.c.tenant_id == tenant_id)).first()
+            row = conn.execute(_open(), {"id_hash": token_hash(token), "tenant_id": tenant_id}).first()
             if row is None:
                 return ServerSession()
             if aware(row.expires_at) <= now:
-                conn.execute(delete(_table).where(_table.c.id_hash == row.id_hash))
+                conn.execute(_DELETE, {"key": row.id_hash})
                 return ServerSession()
         try:
             data = self.serializer.loads(row.data)
@@ -144,7 +154,7 @@ class DatabaseSessionInterface(SessionInterface):
         if not session:
             if session.token is not None:  # emptied: logout
                 with database.engine.begin() as conn:
-                    conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
+                    conn.execute(_DELETE, {"key": token_hash(session.token)})
                 response.delete_cookie(name, domain=domain, path=path, secure=self.get_cookie_secure(app),
                                        httponly=True, samesite=self.get_cookie_samesite(app))
             return
@@ -155,13 +165,13 @@ class DatabaseSessionInterface(SessionInterface):
             return
         if not session.modified and session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL:
             return
-        values = dict(last_seen_at=now, expires_at=min(now + idle, session.created_at + lifetime))
+        values = dict(key=token_hash(session.token), last_seen_at=now,
+                      expires_at=min(now + idle, session.created_at + lifetime))
         if session.modified:
             values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
         # A single UPDATE: autocommit spares the transaction's round trips.
         with database.autocommit_engine.connect() as conn:
-            updated = conn.execute(update(_table).where(_table.c.id_hash == token_hash(session.token))
-                                   .values(**values)).rowcount
+            updated = conn.execute(_UPDATE, values).rowcount
         if not updated:  # ended elsewhere (logout in another tab, deactivation): stay ended
             response.delete_cookie(name, domain=domain, path=path)
 
@@ -172,7 +182,7 @@ class DatabaseSessionInterface(SessionInterface):
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
         with app.extensions["portal.db"].engine.begin() as conn:
             if session.rotate and session.token is not None:
-                conn.execute(delete(_table).where(_table.c.id_hash == token_hash(session.token)))
+                conn.execute(_DELETE, {"key": token_hash(session.token)})
                 session.token = None
             session.token = secrets.token_urlsafe(32)
             session.created_at = now

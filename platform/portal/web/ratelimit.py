@@ -5,8 +5,8 @@ so a limit holds across gunicorn workers and across machines behind the load bal
 without another service to run. (Flask-Limiter's storages are memory, Redis, Memcached,
 MongoDB and etcd: memory does not hold across processes, the others are new services.)
 
-Each hit is one atomic upsert (``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``) on
-PostgreSQL and SQLite alike. The limit is a sliding window, estimated from the current
+Each hit is one atomic upsert (``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``, which
+also returns the previous window's count) on PostgreSQL and SQLite alike: one round trip. The limit is a sliding window, estimated from the current
 and the previous fixed window (the previous one weighted by how much of it still
 overlaps), which avoids the double burst of plain fixed windows at their boundary.
 Refused requests count too, so hammering keeps a client locked out.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app, jsonify, request
 from flask_login import current_user
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import TooManyRequests
 
@@ -37,6 +37,25 @@ _table = RateLimitCounter.__table__
 PURGE_ONE_IN = 200
 #: Dutch text of the refusal (HTML page and JSON alike).
 MESSAGE = "U hebt dit te vaak achter elkaar geprobeerd. Wacht enkele minuten en probeer het opnieuw."
+
+
+def _upsert(dialect):
+    """Count a hit in the current window; return its count and the previous window's.
+
+    Built once per dialect: a reused statement object spares SQLAlchemy building it and
+    its cache key on every request."""
+    previous = _table.alias("previous")
+    previous_count = select(previous.c.count).where(previous.c.key_hash == bindparam("key"),
+                                                    previous.c.window_index == bindparam("previous_window"))
+    return (dialect.insert(_table)
+            .values(key_hash=bindparam("key"), window_index=bindparam("window"), count=1,
+                    expires_at=bindparam("expires"))
+            .on_conflict_do_update(index_elements=["key_hash", "window_index"], set_={"count": _table.c.count + 1})
+            .returning(_table.c.count, previous_count.scalar_subquery()))
+
+
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+_PURGE = delete(_table).where(_table.c.expires_at < bindparam("now"))
 
 
 @dataclass(frozen=True)
@@ -59,19 +78,15 @@ def hit(scope: str, who: str, now: float | None = None) -> Verdict:
     window = int(now // limit.seconds)
     key = _key(tenant.id, scope, who)
     database = current_app.extensions["portal.db"]
-    dialect_insert = postgresql.insert if database.dialect == "postgresql" else sqlite.insert
-    upsert = dialect_insert(_table).values(key_hash=key, window_index=window, count=1,
-                                           expires_at=(window + 2) * limit.seconds)
-    upsert = upsert.on_conflict_do_update(index_elements=["key_hash", "window_index"],
-                                          set_={"count": _table.c.count + 1}).returning(_table.c.count)
     # Autocommit: the upsert is atomic on its own, and the previous window is closed, so
     # reading it needs no shared transaction; this spares BEGIN and COMMIT round trips.
     with database.autocommit_engine.connect() as conn:
-        current = conn.execute(upsert).scalar_one()
-        previous = conn.execute(select(_table.c.count).where(
-            _table.c.key_hash == key, _table.c.window_index == window - 1)).scalar() or 0
+        current, previous = conn.execute(_UPSERT[database.dialect], {
+            "key": key, "window": window, "previous_window": window - 1,
+            "expires": (window + 2) * limit.seconds}).one()
+        previous = previous or 0
         if random.randrange(PURGE_ONE_IN) == 0:
-            conn.execute(delete(_table).where(_table.c.expires_at < int(now)))
+            conn.execute(_PURGE, {"now": int(now)})
     elapsed = (now % limit.seconds) / limit.seconds
     estimate = previous * (1 - elapsed) + current
     if estimate <= limit.count:
