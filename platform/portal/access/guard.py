@@ -20,11 +20,12 @@ from functools import wraps
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..audit import Action, AuditEvent, AuditWriteError, record
 from ..auth.sessions import ACCOUNT_EXTRAS
-from ..db import get_database, get_session
+from ..db import get_database
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
 from .decision import Decision, Outcome, ProviderFacts, decide
@@ -100,19 +101,19 @@ def provider_facts() -> ProviderFacts:
                          covered_practice_agbs=covered)
 
 
+_GRANTS = select(EmergencyAccess.patient_id).where(
+    EmergencyAccess.tenant_id == bindparam("tenant"), EmergencyAccess.account_id == bindparam("account"),
+    EmergencyAccess.patient_id.in_(bindparam("ids", expanding=True)), EmergencyAccess.expires_at > bindparam("now"))
+
+
 def emergency_grants(patient_ids: Iterable[str]) -> set[str]:
     """Which of ``patient_ids`` this provider holds an unexpired emergency access to."""
     ids = list(patient_ids)
     if not ids:
         return set()
-    now = datetime.now(timezone.utc)
-    rows = get_session().execute(
-        select(EmergencyAccess.patient_id).where(
-            EmergencyAccess.tenant_id == tenant().id,
-            EmergencyAccess.account_id == current_user.account_id,
-            EmergencyAccess.patient_id.in_(ids),
-            EmergencyAccess.expires_at > now)).scalars()
-    return set(rows)
+    with get_database().autocommit_engine.connect() as conn:
+        return set(conn.execute(_GRANTS, {"tenant": tenant().id, "account": current_user.account_id, "ids": ids,
+                                          "now": datetime.now(timezone.utc)}).scalars())
 
 
 def decide_for(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, Decision]]:
@@ -175,16 +176,24 @@ def epd_failure(error: EpdError, data: str):
     return render_template("access/epd_unavailable.html", error=error), 503
 
 
+def _remember(dialect):
+    table = RecentPatient.__table__
+    return (dialect.insert(table)
+            .values(account_id=bindparam("account"), patient_id=bindparam("patient"), opened_at=bindparam("now"))
+            .on_conflict_do_update(index_elements=["account_id", "patient_id"],
+                                   set_={"opened_at": bindparam("now")}))
+
+
+#: One atomic upsert per dialect (a second tab opening the same patient cannot collide).
+_REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
+
+
 def remember_recent(patient_id: str) -> None:
     """Record that the provider opened this patient now ("Recente")."""
-    db = get_session()
-    row = db.execute(select(RecentPatient).where(RecentPatient.account_id == current_user.account_id,
-                                                 RecentPatient.patient_id == patient_id)).scalar_one_or_none()
-    if row is None:
-        db.add(RecentPatient(account_id=current_user.account_id, patient_id=patient_id))
-    else:
-        row.opened_at = datetime.now(timezone.utc)
-    db.commit()
+    database = get_database()
+    with database.autocommit_engine.connect() as conn:
+        conn.execute(_REMEMBER[database.dialect], {"account": current_user.account_id, "patient": patient_id,
+                                                   "now": datetime.now(timezone.utc)})
 
 
 def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False):

@@ -5,12 +5,12 @@ import logging
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..access import guard
 from ..audit import Action
-from ..db import get_session
+from ..db import get_database, get_session
 from ..epd.errors import EpdError, OrderRejected
 from ..epd.models import DeathNotification, PatientSummary
 from .forms import PLACES, parse_death_form
@@ -23,11 +23,17 @@ bp = Blueprint("patient", __name__, template_folder="templates")
 DEATH = "Melden overlijden patiënt"
 
 
-def reported_death(patient: PatientSummary) -> DeathNotificationRecord | None:
-    """The death notification already reported through this portal for ``patient``, if any."""
-    return get_session().execute(select(DeathNotificationRecord).where(
-        DeathNotificationRecord.tenant_id == guard.tenant().id,
-        DeathNotificationRecord.patient_id == patient.patient_id)).scalar_one_or_none()
+_notifications = DeathNotificationRecord.__table__
+_REPORTED = select(_notifications).where(_notifications.c.tenant_id == bindparam("tenant"),
+                                         _notifications.c.patient_id == bindparam("patient"))
+
+
+def reported_death(patient: PatientSummary):
+    """The death notification already reported through this portal for ``patient`` (a row
+    with the columns of ``DeathNotificationRecord``), or None. Read on every
+    Patiëntinformatie page: one autocommit statement, no transaction around it."""
+    with get_database().autocommit_engine.connect() as conn:
+        return conn.execute(_REPORTED, {"tenant": guard.tenant().id, "patient": patient.patient_id}).first()
 
 
 @bp.get("/patientinformatie")
