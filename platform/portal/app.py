@@ -17,7 +17,7 @@ from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .core import formatting, paging
-from .core.navigation import navigation_for
+from .core.navigation import navigation_bar, navigation_for
 from .core.ceiling import init_app as init_bench_ceiling
 from .epd.registry import build_connector
 from .settings import SettingsError
@@ -109,6 +109,19 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
 
     @app.context_processor
     def _layout_context() -> dict:
-        return {"tenant": tenant, "navigation": navigation_for(app, tenant)}
+        return {"tenant": tenant, "navigation": navigation_for(app, tenant),
+                "navigation_bar": lambda: navigation_bar(app, tenant)}
 
     return app
+
+
+def compile_templates(app: Flask) -> int:
+    """Compile every template ``app`` can render into its Jinja cache; returns how many.
+
+    ``portal.wsgi`` calls this in the gunicorn master before it forks (``preload_app``):
+    every worker then starts with compiled templates, instead of compiling each on its
+    first use, again in each worker that replaces one (``max_requests``)."""
+    names = app.jinja_env.list_templates()
+    for name in names:
+        app.jinja_env.get_template(name)
+    return len(names)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, render_template, request
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -117,3 +118,20 @@ def navigation_for(app: Flask, tenant) -> tuple[NavEntry, ...]:
         cache["bar"] = tuple(_resolve(item, app) for item in NAVIGATION
                              if item.menu is None or tenant.menu_enabled(item.menu))
     return cache["bar"]
+
+
+def navigation_bar(app: Flask, tenant) -> Markup:
+    """The bar rendered for this request's endpoint, once per endpoint and app.
+
+    ``_navigation.html`` (a tenant may override it) may depend on ``navigation`` and
+    ``request.endpoint`` only: it is the same for every user and patient, and rendering its
+    ~50 links anew cost a sixth of a page's template time. Not cached while templates
+    auto-reload (development), so edits show at once."""
+    key = (request.endpoint, request.script_root)
+    cache = app.extensions.setdefault("portal.navigation", {}).setdefault("html", {})
+    html = cache.get(key)
+    if html is None:
+        html = Markup(render_template("_navigation.html", navigation=navigation_for(app, tenant)))
+        if not app.jinja_env.auto_reload:
+            cache[key] = html
+    return html

@@ -20,3 +20,15 @@ def test_the_current_page_marks_its_item_and_opens_its_sub_menu(client, login_as
     assert active == ["/patient-zoeken"]
     sub_menus = re.findall(r'<ul class="sub-nav" aria-label="([^"]+)"', html)
     assert sub_menus == ["Patiënt zoeken"]
+
+
+def _active(html: str) -> list[str]:
+    return re.findall(r'<li class="nav-item active">\s*<a href="([^"]+)"', html)
+
+
+def test_the_bar_is_rendered_once_per_endpoint_yet_marks_every_page(client, login_as, app):
+    login_as(client)
+    for path in ("/patient-zoeken", "/", "/patient-zoeken", "/"):
+        assert _active(client.get(path).get_data(as_text=True)) == [path]
+    cached = app.extensions["portal.navigation"]["html"]
+    assert {"search.search", "core.home"} <= {endpoint for endpoint, _root in cached}
