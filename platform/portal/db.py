@@ -3,6 +3,7 @@
 One ``Database`` per process, shared by every tenant app; every row of a tenant-owned
 table carries ``tenant_id``. ``get_session()`` gives the request's session inside a Flask
 app context and closes it at teardown; ``Database.session()`` is for CLI and scripts.
+``Database.autocommit()`` gives the request's connection for single statements.
 """
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -98,6 +99,39 @@ class Database:
             cached = self._autocommit = (self.engine, self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         return cached[1]
 
+    @contextmanager
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection of ``autocommit_engine``, for statements complete on their own.
+
+        On PostgreSQL, inside an app context of an app this database serves (``init_app``:
+        a request) every call gets the same connection, and it goes back to the pool at
+        teardown: one checkout per request instead of one per statement (a checkout and
+        its return cost as much Python time as a statement).
+        An error inside the block closes that connection (it may be broken); the next call
+        takes a fresh one."""
+        if (self.dialect != "postgresql" or not has_app_context()
+                or current_app.extensions.get("portal.db") is not self):
+            # Outside an app of this database (whose teardown returns the connection: a
+            # CLI command's root app, a script), and on SQLite (development and tests,
+            # where a connection held through a request broke a later CREATE TRIGGER of
+            # another connection in the audit tests), a connection of its own per call.
+            with self.autocommit_engine.connect() as conn:
+                yield conn
+            return
+        engine = self.autocommit_engine
+        held = g.get(_AUTOCOMMIT)
+        if held is None or held.engine is not engine or held.closed:
+            if held is not None:
+                held.close()
+            held = engine.connect()
+            setattr(g, _AUTOCOMMIT, held)
+        try:
+            yield held
+        except BaseException:
+            g.pop(_AUTOCOMMIT, None)
+            held.close()
+            raise
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -123,6 +157,10 @@ class Database:
         self.engine.dispose()
 
 
+#: Key in ``flask.g`` of the request's autocommit connection (``Database.autocommit``).
+_AUTOCOMMIT = "portal_autocommit_connection"
+
+
 def get_database() -> Database:
     return current_app.extensions["portal.db"]
 
@@ -138,3 +176,6 @@ def _close_request_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+    connection = g.pop(_AUTOCOMMIT, None)
+    if connection is not None:
+        connection.close()

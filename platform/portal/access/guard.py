@@ -87,7 +87,7 @@ def _covering_rows() -> list[tuple[str, date | None]]:
     if account is not None and account.id == current_user.account_id:  # read with the session
         pairs = [item.split(":", 1) for item in (account.covering_practices or "").split(",") if item]
         return [(agb, date.fromisoformat(until[:10]) if until else None) for agb, until in pairs]
-    with get_database().autocommit_engine.connect() as conn:
+    with get_database().autocommit() as conn:
         return conn.execute(
             select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
             .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
@@ -111,7 +111,7 @@ def emergency_grants(patient_ids: Iterable[str]) -> set[str]:
     ids = list(patient_ids)
     if not ids:
         return set()
-    with get_database().autocommit_engine.connect() as conn:
+    with get_database().autocommit() as conn:
         return set(conn.execute(_GRANTS, {"tenant": tenant().id, "account": current_user.account_id, "ids": ids,
                                           "now": datetime.now(timezone.utc)}).scalars())
 
@@ -191,7 +191,7 @@ _REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
 def remember_recent(patient_id: str) -> None:
     """Record that the provider opened this patient now ("Recente")."""
     database = get_database()
-    with database.autocommit_engine.connect() as conn:
+    with database.autocommit() as conn:
         conn.execute(_REMEMBER[database.dialect], {"account": current_user.account_id, "patient": patient_id,
                                                    "now": datetime.now(timezone.utc)})
 

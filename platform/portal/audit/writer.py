@@ -87,7 +87,7 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
     system = event.system or app_system or DEFAULT_SYSTEM
     try:
         if database.dialect == "postgresql":
-            with database.autocommit_engine.connect() as conn:
+            with database.autocommit() as conn:
                 if conn.execute(_APPEND_PG, _statement_values(event, system)).first() is not None:
                     return
         with database.engine.connect() as conn:

@@ -36,7 +36,7 @@ def _load_provider(user_id: str):
     account = getattr(session, "account", None)
     if account is None or account.id != int(user_id):
         accounts = Account.__table__
-        with get_database().autocommit_engine.connect() as conn:
+        with get_database().autocommit() as conn:
             account = conn.execute(select(accounts).where(accounts.c.id == int(user_id))).first()
     tenant = current_app.extensions["portal.tenant"]
     if account is None or not account.active or account.tenant_id != tenant.id:

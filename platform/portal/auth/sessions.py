@@ -128,7 +128,7 @@ class DatabaseSessionInterface(SessionInterface):
         database = app.extensions["portal.db"]
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
-        with database.autocommit_engine.connect() as conn:
+        with database.autocommit() as conn:
             row = conn.execute(_open(), {"id_hash": token_hash(token), "tenant_id": tenant_id}).first()
             if row is None:
                 return ServerSession()
@@ -170,7 +170,7 @@ class DatabaseSessionInterface(SessionInterface):
         if session.modified:
             values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
         # A single UPDATE: autocommit spares the transaction's round trips.
-        with database.autocommit_engine.connect() as conn:
+        with database.autocommit() as conn:
             updated = conn.execute(_UPDATE, values).rowcount
         if not updated:  # ended elsewhere (logout in another tab, deactivation): stay ended
             response.delete_cookie(name, domain=domain, path=path)

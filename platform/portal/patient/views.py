@@ -32,7 +32,7 @@ def reported_death(patient: PatientSummary):
     """The death notification already reported through this portal for ``patient`` (a row
     with the columns of ``DeathNotificationRecord``), or None. Read on every
     Patiëntinformatie page: one autocommit statement, no transaction around it."""
-    with get_database().autocommit_engine.connect() as conn:
+    with get_database().autocommit() as conn:
         return conn.execute(_REPORTED, {"tenant": guard.tenant().id, "patient": patient.patient_id}).first()
 
 

@@ -80,7 +80,7 @@ def hit(scope: str, who: str, now: float | None = None) -> Verdict:
     database = current_app.extensions["portal.db"]
     # Autocommit: the upsert is atomic on its own, and the previous window is closed, so
     # reading it needs no shared transaction; this spares BEGIN and COMMIT round trips.
-    with database.autocommit_engine.connect() as conn:
+    with database.autocommit() as conn:
         current, previous = conn.execute(_UPSERT[database.dialect], {
             "key": key, "window": window, "previous_window": window - 1,
             "expires": (window + 2) * limit.seconds}).one()
