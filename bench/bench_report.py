@@ -1,5 +1,6 @@
 """Figures and tables of ``make bench`` (``portal_bench.py``): percentiles per page kind,
-throughput against the ceiling, the search scale ratio, audit and memory, the targets."""
+throughput against the ceiling, the search scale ratio, audit, memory and CPU per request,
+the targets."""
 from __future__ import annotations
 
 import os
@@ -16,6 +17,10 @@ TARGETS = {
 #: Endpoints of pages showing one patient's data (the access helper's routes).
 PATIENT_PAGE_PREFIXES = ("access.confirm", "patient.", "care_events.", "record.", "results.", "orders.")
 SEARCH_PREFIX = "search ("
+#: Rows of the CPU table: JSON key -> label. "other" is the machine's busy time less the
+#: three measured components (the OS, this script, other work on the machine).
+CPU_ROWS = {"load_generator": "load generator", "portal": "portal (gunicorn)", "postgresql": "PostgreSQL",
+            "other": "other", "total": "total"}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -41,8 +46,40 @@ def merge_ceiling(before: dict, after: dict) -> dict:
             "rps_before_after": [round(len(r["samples"]) / r["duration"], 1) for r in (before, after)]}
 
 
+def cpu_accounting(phases: dict[str, list[dict]]) -> dict:
+    """Where the machine's CPU time went, per phase.
+
+    ``phases`` maps a phase name to its measured windows (``CpuWatch.window`` results: CPU
+    seconds of ``load_generator``, ``portal``, ``postgresql``, the machine's ``busy`` and
+    ``idle`` seconds, the window's ``seconds`` and ``requests``); the windows of one phase are
+    summed (the ceiling's before and after). Per phase: CPU seconds and CPU milliseconds per
+    request of each ``CPU_ROWS`` key, ``total`` being the machine's busy time, the busy and
+    idle shares of the machine's capacity, the cores that capacity amounts to, and the
+    windows as given."""
+    accounting = {}
+    for phase, windows in phases.items():
+        summed = {key: sum(w[key] for w in windows) for key in windows[0]}
+        seconds = {key: summed[key] for key in ("load_generator", "portal", "postgresql")}
+        seconds["other"] = summed["busy"] - sum(seconds.values())
+        seconds["total"] = summed["busy"]
+        capacity = summed["busy"] + summed["idle"]
+        requests = summed["requests"]
+        accounting[phase] = {
+            "window_s": round(summed["seconds"], 2), "requests": requests,
+            "cpu_s": {key: round(value, 2) for key, value in seconds.items()},
+            "ms_per_request": {key: round(value * 1000 / requests, 3) if requests else None
+                               for key, value in seconds.items()},
+            "busy_share": round(summed["busy"] / capacity, 3) if capacity else None,
+            "idle_share": round(summed["idle"] / capacity, 3) if capacity else None,
+            "cores": round(capacity / summed["seconds"], 2) if summed["seconds"] else None,
+            # Each window's raw figures: a ceiling window disturbed by other work shows here.
+            "windows": [{key: round(value, 2) for key, value in w.items()} for w in windows],
+        }
+    return accounting
+
+
 def summarise(database: str, size: int, ceiling_run: dict, gp_run: dict, peaks: dict, appends: int,
-              verify_code: int, verify_output: str) -> dict:
+              verify_code: int, verify_output: str, cpu: dict | None = None) -> dict:
     seconds = gp_run["duration"]
     by_kind: dict[str, list[float]] = {}
     for kind, _t, ms, _status in gp_run["samples"]:
@@ -69,6 +106,7 @@ def summarise(database: str, size: int, ceiling_run: dict, gp_run: dict, peaks: 
                    "max_mb": round(max(peaks.values()), 1) if peaks else None},
         "errors": {**{f"ceiling: {k}": v for k, v in ceiling_run["errors"].items()}, **gp_run["errors"]},
         "load_average_after": round(os.getloadavg()[0], 2),
+        "cpu": cpu,
     }
 
 
@@ -137,7 +175,44 @@ def run_table(run: dict) -> str:
               f"Peak RSS per worker (MB): {', '.join(str(m) for m in memory['worker_peak_rss_mb'])}. "
               f"Unexpected answers: {run['errors'] or 'none'}. Load average afterwards: {run['load_average_after']}.",
               ""]
+    if run.get("cpu"):
+        lines += cpu_table(run["cpu"])
     return "\n".join(lines)
+
+
+def cpu_table(cpu: dict) -> list[str]:
+    """Markdown lines: CPU milliseconds per request per component, ceiling against GP pages."""
+    ceiling, gp = cpu["ceiling"], cpu["gp"]
+    lines = ["| CPU per request (ms) | ceiling | GP pages | GP / ceiling |", "| --- | ---: | ---: | ---: |"]
+    for key, label in CPU_ROWS.items():
+        c, g = ceiling["ms_per_request"][key], gp["ms_per_request"][key]
+        # A ratio over a near-zero figure (PostgreSQL on the bare route) is noise.
+        ratio = f"{g / c:.1f}" if c is not None and g is not None and c >= 0.01 and g >= 0 else "–"
+        lines.append(f"| {label} | {_ms(c)} | {_ms(g)} | {ratio} |")
+
+    def window(phase: dict) -> str:
+        return (f"{phase['requests']} requests in {phase['window_s']:.0f} s, {phase['cpu_s']['total']:.1f} CPU s "
+                f"of {phase['cores']} cores, idle {phase['idle_share']:.0%}")
+
+    lines += ["", f"Measured windows: ceiling {window(ceiling)}; GP pages {window(gp)}. "
+              "Other = the machine's busy time less the three above (the OS, the bench itself, other work).", ""]
+    return lines
+
+
+def cpu_line(run: dict) -> str:
+    """One line for the console: total and per-component CPU ms per request in both phases."""
+    if not run.get("cpu"):
+        return f"[{run['database']} {run['patients']:,}] CPU: not measured"
+    parts = []
+    for phase in ("ceiling", "gp"):
+        figures = run["cpu"][phase]
+        per_request = ", ".join(f"{CPU_ROWS[k]} {_ms(v)}" for k, v in figures["ms_per_request"].items())
+        parts.append(f"{phase}: {per_request} (idle {figures['idle_share']:.0%})")
+    return f"[{run['database']} {run['patients']:,}] CPU ms/request, " + "; ".join(parts)
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def markdown(data: dict) -> str:

@@ -17,7 +17,8 @@ Requests go to the server over loopback as nginx would forward them: ``X-Forward
 https`` and a client address in ``X-Forwarded-For``. The session cookie is kept by hand
 because in production it is ``Secure`` (HTTPS only) and this client speaks plain HTTP to the
 proxy's upstream. Output: every request as ``[kind, seconds since start, milliseconds,
-status]``, requests in the warm-up dropped, plus unexpected answers per kind.
+status]``, requests in the warm-up dropped, plus unexpected answers per kind and the CPU
+seconds the clients used in the measured window (``cpu_seconds``).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import json
 import multiprocessing
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -150,9 +152,22 @@ def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> No
             browser.get(target, links[target])
 
 
+def _cpu_at(moments: tuple[float, ...], readings: list[float]) -> None:
+    """Append this process's CPU seconds (all threads, user + system) at each epoch moment.
+
+    A thread of its own reads the clock exactly at the window's edges: the GP loop only looks
+    at the time between rounds, which may end well after ``stop_at``."""
+    for moment in moments:
+        time.sleep(max(0.0, moment - time.time()))
+        readings.append(time.process_time())
+
+
 def _client(plan: dict, phase: str, client_no: int, start_at: float, stop_at: float, warmup_until: float, queue) -> None:
     samples: list = []
     errors: dict[str, int] = {}
+    cpu: list[float] = []
+    clock = threading.Thread(target=_cpu_at, args=((warmup_until, stop_at), cpu), daemon=True)
+    clock.start()
     started = start_at
     browser = Browser(plan, client_no, started, samples, errors)
     gp = plan["gps"][client_no % len(plan["gps"])]
@@ -177,7 +192,8 @@ def _client(plan: dict, phase: str, client_no: int, start_at: float, stop_at: fl
     except (UnexpectedAnswer, httpx.HTTPError, KeyError, TypeError) as exc:
         errors[f"client {client_no} stopped: {type(exc).__name__} {exc}"] = 1
     kept = [s for s in samples if started + s[1] >= warmup_until and started + s[1] + s[2] / 1000 <= stop_at]
-    queue.put({"client": client_no, "samples": kept, "errors": errors})
+    clock.join()  # returns at stop_at at the latest, also for a client that stopped early
+    queue.put({"client": client_no, "samples": kept, "errors": errors, "cpu_seconds": cpu[1] - cpu[0]})
 
 
 def run(plan: dict, phase: str, clients: int, duration: float, warmup: float) -> dict:
@@ -202,7 +218,7 @@ def run(plan: dict, phase: str, clients: int, duration: float, warmup: float) ->
     # Offsets relative to the end of the warm-up: the measured window is [0, duration].
     shift = warmup_until - start_at
     return {"phase": phase, "clients": clients, "duration": duration, "warmup": warmup,
-            "window": [warmup_until, stop_at],
+            "window": [warmup_until, stop_at], "cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 3),
             "samples": [(k, round(t - shift, 4), ms, st) for k, t, ms, st in samples], "errors": errors}
 
 
@@ -219,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(plan, args.phase, args.clients, args.duration, args.warmup)
     args.out.write_text(json.dumps(result))
     print(f"{args.phase}: {len(result['samples'])} requests in {args.duration:.0f} s, "
-          f"unexpected: {result['errors'] or 'none'}", file=sys.stderr)
+          f"clients' CPU {result['cpu_seconds']:.1f} s, unexpected: {result['errors'] or 'none'}", file=sys.stderr)
     return 0
 
 

@@ -15,8 +15,13 @@ production refuses), and then runs ``gp_load.py`` in a separate process twice:
    most requests per second the stack can serve on this machine;
 2. ``gp``: the same number of GPs, logged in with their UZI cards, clicking without pause.
 
-Meanwhile the peak RSS of every gunicorn worker is read from /proc. Afterwards it counts the
-audit records written during the measured window and runs ``portal audit verify``.
+Meanwhile the peak RSS of every gunicorn worker is read from /proc, and so is the CPU time
+of the server (master and workers), of PostgreSQL and of the whole machine; the load
+generator reports its own. Per run, a table "CPU per request" gives each one's CPU
+milliseconds per request in the ceiling and the GP phase's measured windows (plus "other":
+the machine's busy time less the three), which shows where the cores' time goes and so
+why pages reach the share of the ceiling they do. Afterwards it counts the audit records
+written during the measured window and runs ``portal audit verify``.
 Results: ``bench/results/portal_bench.json`` and ``portal_bench.md``.
 """
 from __future__ import annotations
@@ -90,6 +95,27 @@ def _routes(env: dict) -> dict[str, str]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: Clock ticks per second of the CPU times in /proc/<pid>/stat and /proc/stat.
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[int, tuple[str, list[int]]]:
+    """Every process now: pid -> (comm, [ppid, utime, stime, cutime, cstime]) from
+    /proc/<pid>/stat, times in clock ticks. A process that ends while being read is left out."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+                # comm may hold spaces and parentheses: the fields start after the last ")".
+                head, _, tail = text.rpartition(")")
+                fields = tail.split()
+                found[int(entry.name)] = (head.partition("(")[2], [int(fields[i]) for i in (1, 11, 12, 13, 14)])
+            except (OSError, IndexError, ValueError):
+                continue
+    return found
+
+
 class MemoryWatch(threading.Thread):
     """Peak RSS (VmHWM) of every child of the gunicorn master, sampled from /proc."""
 
@@ -98,15 +124,7 @@ class MemoryWatch(threading.Thread):
         self.master, self.peaks, self.stopped = master, {}, threading.Event()
 
     def _children(self) -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == self.master:
-                        found.append(int(entry.name))
-                except (OSError, IndexError, ValueError):
-                    continue
-        return found
+        return [pid for pid, (_comm, fields) in _processes().items() if fields[0] == self.master]
 
     def run(self) -> None:
         while not self.stopped.wait(0.5):
@@ -122,6 +140,86 @@ class MemoryWatch(threading.Thread):
         self.stopped.set()
         self.join()
         return {pid: kib / 1024 for pid, kib in self.peaks.items()}
+
+
+class CpuWatch(threading.Thread):
+    """CPU seconds (user + system) of the portal server, PostgreSQL and the whole machine.
+
+    Every ``INTERVAL`` s it records cumulative counters: the gunicorn master, its current
+    workers and what its reaped workers used (the master's cutime + cstime, so a worker
+    replaced after ``max_requests`` is not lost); the same for every ``postgres`` process
+    (PostgreSQL is shared: other databases' backends count too); the machine's busy and
+    idle time from /proc/stat. ``window`` interpolates the counters at a phase's measured
+    window, whose edges are only known when the phase is over.
+    """
+
+    INTERVAL = 0.25
+
+    def __init__(self, master: int):
+        super().__init__(daemon=True)
+        self.master, self.stopped = master, threading.Event()
+        self.postmasters: list[int] = []  # found by each sample, for the next one's check
+        self.samples: list[tuple[float, float, float, float, float]] = []  # epoch, portal, postgresql, busy, idle
+
+    @staticmethod
+    def _reaped(pids: list[int]) -> list[int]:
+        values = []
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+                values.append(int(fields[13]) + int(fields[14]))
+            except OSError:
+                values.append(-1)
+        return values
+
+    def _sample(self) -> tuple[float, float, float, float, float]:
+        moment = time.time()
+        cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        user, nice, system, idle, iowait, irq, softirq, steal = cpu[:8]  # guest time is inside user
+        busy, idle = user + nice + system + irq + softirq + steal, idle + iowait
+        reapers = [self.master, *self.postmasters]
+        for _attempt in range(3):
+            before = self._reaped(reapers)
+            processes = _processes()
+            # A child reaped during the scan would be counted twice or not at all: scan again.
+            if self._reaped(reapers) == before:
+                break
+        postgres = {pid for pid, (comm, _f) in processes.items() if comm == "postgres"}
+        self.postmasters = [pid for pid in postgres if processes[pid][1][0] not in postgres]
+        portal = sum(sum(f[1:3]) for pid, (_c, f) in processes.items() if self.master in (pid, f[0]))
+        portal += sum(processes[self.master][1][3:5]) if self.master in processes else 0
+        postgresql = sum(sum(processes[pid][1][1:3]) for pid in postgres)
+        postgresql += sum(sum(processes[pid][1][3:5]) for pid in self.postmasters)
+        return moment, portal / TICKS, postgresql / TICKS, busy / TICKS, idle / TICKS
+
+    def run(self) -> None:
+        while True:
+            self.samples.append(self._sample())
+            if self.stopped.wait(self.INTERVAL):
+                return
+
+    def _at(self, moment: float) -> list[float]:
+        """The counters at an epoch moment, interpolated between the samples either side."""
+        later = next(i for i, sample in enumerate(self.samples) if sample[0] >= moment)
+        a, b = self.samples[max(later - 1, 0)], self.samples[later]
+        share = (moment - a[0]) / (b[0] - a[0]) if b[0] > a[0] else 1.0
+        return [x + (y - x) * share for x, y in zip(a[1:], b[1:])]
+
+    def window(self, load: dict) -> dict:
+        """CPU seconds per component in the measured window of ``load`` (a ``gp_load`` result),
+        with the window's length and its requests. Waits for a sample past the window's end."""
+        start, stop = load["window"]
+        while self.is_alive() and (not self.samples or self.samples[-1][0] < stop):
+            time.sleep(self.INTERVAL)
+        if not self.samples or self.samples[0][0] > start or self.samples[-1][0] < stop:
+            raise RuntimeError(f"CPU not sampled over the whole window {start:.1f}..{stop:.1f}")
+        used = [b - a for a, b in zip(self._at(start), self._at(stop))]
+        return {"seconds": stop - start, "requests": len(load["samples"]), "load_generator": load["cpu_seconds"],
+                **dict(zip(("portal", "postgresql", "busy", "idle"), used))}
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
 
 
 def _serve(env: dict, log: Path, port: int) -> subprocess.Popen:
@@ -193,8 +291,9 @@ def run_one(kind: str, size: int, args) -> dict:
                   f"{', '.join(sorted(e for e in routes if '.' in e and not e.startswith(('static', 'auth.'))))}",
                   flush=True)
             server = _serve(env, folder / "gunicorn.log", port)
-            watch = MemoryWatch(server.pid)
+            watch, cpu_watch = MemoryWatch(server.pid), CpuWatch(server.pid)
             watch.start()
+            cpu_watch.start()
             try:
                 # The ceiling is measured before and after the GP phase (half the time each),
                 # so a change in the machine's load shows as a difference between the two.
@@ -205,14 +304,17 @@ def run_one(kind: str, size: int, args) -> dict:
                     profiler.wait()
                 after = _load(plan_file, "ceiling", args, folder / "ceiling-after.json", args.duration / 2)
                 ceiling_run = bench_report.merge_ceiling(before, after)
+                cpu = bench_report.cpu_accounting({"ceiling": [cpu_watch.window(before), cpu_watch.window(after)],
+                                                   "gp": [cpu_watch.window(gp_run)]})
             finally:
                 peaks = watch.stop()
+                cpu_watch.stop()
                 os.killpg(server.pid, signal.SIGTERM)
                 server.wait(timeout=60)
             appends = _audit_appends(database.url, gp_run["window"])
             verify = _portal(env, "audit", "verify", "--tenant", TENANT, check=False)
             return bench_report.summarise(kind, size, ceiling_run, gp_run, peaks, appends, verify.returncode,
-                                          (verify.stdout + verify.stderr).strip())
+                                          (verify.stdout + verify.stderr).strip(), cpu)
         finally:
             database.drop()
 
@@ -240,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             runs.append(run_one(kind, size, args))
             print(bench_report.run_table(runs[-1]), flush=True)
+            print(bench_report.cpu_line(runs[-1]), flush=True)
     report = bench_report.report(runs, vars(args))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
