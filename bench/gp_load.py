@@ -61,6 +61,7 @@ class Browser:
         self.cookie: str | None = None
         self.started, self.samples, self.errors = started, samples, errors
         self.csrf = ""
+        self._csrf_cookie: str | None = None  # the session cookie the token was read under
 
     def request(self, kind: str, method: str, url: str, expect: int = 200, **kwargs) -> httpx.Response:
         headers = kwargs.pop("headers", {})
@@ -82,9 +83,13 @@ class Browser:
             key = f"{kind} {response.status_code}"
             self.errors[key] = self.errors.get(key, 0) + 1
             raise UnexpectedAnswer(key)
-        found = _CSRF_FIELD.search(response.text) if "html" in response.headers.get("content-type", "") else None
-        if found:
-            self.csrf = found[1]
+        # The CSRF token belongs to the session: read it again only under a new session
+        # cookie, not from every page (parsing each page would load the load generator,
+        # which shares the cores with the server, not the server).
+        if self.cookie != self._csrf_cookie and "html" in response.headers.get("content-type", ""):
+            found = _CSRF_FIELD.search(response.text)
+            if found:
+                self.csrf, self._csrf_cookie = found[1], self.cookie
         return response
 
     def get(self, kind: str, url: str, expect: int = 200) -> httpx.Response:
@@ -107,13 +112,20 @@ class Browser:
         self.get("core.home", "/")
 
 
+#: Item pages a round opens, and the list page their first link is taken from.
+LINK_SOURCES = {"results.lab_graph": "results.lab", "record.letter": "record.letters"}
+_link_patterns: dict[str, re.Pattern] = {}
+
+
 def _link(routes: dict, endpoint: str, text: str) -> str | None:
     """The first link in ``text`` to ``endpoint`` (a rule like /dossier/brieven/<letter_id>)."""
     rule = routes.get(endpoint)
     if rule is None:
         return None
-    pattern = re.escape(re.sub(r"<[^>]+>", "\x00", rule)).replace("\x00", r"[^\"/?#]+")
-    found = re.search(rf'href="({pattern}(?:\?[^"]*)?)"', text)
+    if rule not in _link_patterns:
+        pattern = re.escape(re.sub(r"<[^>]+>", "\x00", rule)).replace("\x00", r"[^\"/?#]+")
+        _link_patterns[rule] = re.compile(rf'href="({pattern}(?:\?[^"]*)?)"')
+    found = _link_patterns[rule].search(text)
     return html.unescape(found[1]) if found else None
 
 
@@ -143,11 +155,11 @@ def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> No
     for endpoint in pages:
         if endpoint not in routes:
             continue
-        text = browser.get(endpoint, routes[endpoint]).text
-        for target in ("results.lab_graph", "record.letter"):
-            if target not in links and (found := _link(routes, target, text)):
+        response = browser.get(endpoint, routes[endpoint])
+        for target, source in LINK_SOURCES.items():
+            if source == endpoint and (found := _link(routes, target, response.text)):
                 links[target] = found
-    for target in ("results.lab_graph", "record.letter"):
+    for target in LINK_SOURCES:
         if links.get(target):
             browser.get(target, links[target])
 

@@ -66,7 +66,10 @@ def _free_port() -> int:
 
 
 def _environment(database: PortalDatabase, folder: Path, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_") and k != "DATABASE_URL"}
+    # gunicorn's PORTAL_WORKERS and PORTAL_THREADS pass through (to compare settings);
+    # every other PORTAL_ setting is the bench's own.
+    env = {k: v for k, v in os.environ.items()
+           if k in ("PORTAL_WORKERS", "PORTAL_THREADS") or (not k.startswith("PORTAL_") and k != "DATABASE_URL")}
     env.update({
         "PORTAL_ENV": "production" if database.kind == "postgresql" else "testing",
         "DATABASE_URL": database.url,
