@@ -4,9 +4,11 @@
 
 Serves the portal in this process (the same app and tenant set-up as ``portal_bench.py``,
 PostgreSQL, ``PORTAL_ENV=production``) through ``httpx.WSGITransport`` and lets one GP do
-``--rounds`` rounds of ``gp_load.gp_round``. Per page kind it prints the median time of
-one request with nobody else waiting (the service time, without queueing) and the mean
-number of round trips to the portal database: statements, the BEGIN psycopg sends before the first
+``--rounds`` rounds of ``gp_load.gp_round``. It prints the CPU time of this process per
+request over all rounds (client and portal, without gunicorn and PostgreSQL: the figure to
+compare two versions by, run after run), and per page kind the median time of one request
+with nobody else waiting (the service time, without queueing) and the mean number of
+round trips to the portal database: statements, the BEGIN psycopg sends before the first
 statement of a transaction, COMMIT/ROLLBACK of an open transaction, pings of pooled
 connections. On a loaded machine every round trip also waits for the database process to
 be scheduled, so this count drives latency far more than Python time does.
@@ -19,6 +21,7 @@ import secrets
 import statistics
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             app = platform.apps[TENANT]
             routes = {r.endpoint: r.rule for r in app.url_map.iter_rules()}
             plan = {"base_url": "http://bench", "host": HOST, "tenant": TENANT, "routes": routes,
-                    "gps": gp_plan(epd, 1, args.rounds, authority)}
+                    "gps": gp_plan(epd, 1, args.rounds + 1, authority)}
             counter = RoundTrips(platform.database.engine)
             samples: list = []
             browser = Browser(plan, 0, 0.0, samples, {}, transport=httpx.WSGITransport(app=platform.dispatcher))
@@ -112,11 +115,19 @@ def main(argv: list[str] | None = None) -> int:
                     per_kind[kind].append(counter.current - before)
 
             browser.request = counted
-            for n, patient in enumerate(plan["gps"][0]["patients"][: args.rounds]):
+            patients = plan["gps"][0]["patients"]
+            # One round first, not counted: statements and templates are compiled on first use.
+            gp_round(browser, routes, patients[args.rounds], 0)
+            samples.clear()
+            per_kind.clear()
+            cpu_started = time.process_time()
+            for n, patient in enumerate(patients[: args.rounds]):
                 try:
                     gp_round(browser, routes, patient, n)
                 except UnexpectedAnswer as exc:
                     print(f"round {n}: {exc}", file=sys.stderr)
+            cpu_ms = (time.process_time() - cpu_started) * 1000 / max(1, len(samples))
+            print(f"CPU of this process: {cpu_ms:.2f} ms per request ({len(samples)} requests)")
             times: dict[str, list[float]] = defaultdict(list)
             for kind, _offset, ms, _status in samples:
                 times[kind].append(ms)
