@@ -8,11 +8,13 @@ app context and closes it at teardown; ``Database.session()`` is for CLI and scr
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -25,6 +27,17 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+#: The databases the portal runs on, by SQLAlchemy dialect name.
+DIALECTS = {"postgresql": postgresql, "sqlite": sqlite}
+
+
+def per_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
+    """``build(dialect module)`` for each of ``DIALECTS``, by name: statements with
+    dialect-specific SQL (``INSERT .. ON CONFLICT``), built once at import and picked per
+    call by ``Database.dialect``."""
+    return {name: build(module) for name, module in DIALECTS.items()}
 
 
 class Base(DeclarativeBase):

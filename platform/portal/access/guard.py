@@ -21,11 +21,10 @@ from functools import wraps
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import String, bindparam, cast, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..audit import Action, AuditEvent, AuditWriteError, record
 from ..auth.sessions import ACCOUNT_EXTRAS
-from ..db import get_database
+from ..db import get_database, per_dialect
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
 from .decision import Decision, Outcome, ProviderFacts, decide
@@ -185,7 +184,7 @@ def _remember(dialect):
 
 
 #: One atomic upsert per dialect (a second tab opening the same patient cannot collide).
-_REMEMBER = {"postgresql": _remember(postgresql), "sqlite": _remember(sqlite)}
+_REMEMBER = per_dialect(_remember)
 
 
 def remember_recent(patient_id: str) -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import Database
+from ..db import Database, per_dialect
 from .chain import GENESIS_HASH, canonical_details, canonical_parts, record_hash
 from .events import AuditEvent, AuditWriteError
 from .models import AuditChainHead, AuditRecord
@@ -58,10 +57,7 @@ WITH head AS (
 UPDATE {_heads.name} SET seq = appended.seq, record_hash = appended.record_hash, updated_at = appended.occurred_at
 FROM appended WHERE {_heads.name}.tenant_id = :tenant_id
 RETURNING appended.seq""")
-_CREATE_HEAD = {
-    name: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"])
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
+_CREATE_HEAD = per_dialect(lambda dialect: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"]))
 
 
 def _context_defaults() -> tuple[Database | None, str | None]:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from flask import Flask, current_app, jsonify, request
 from flask_login import current_user
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import TooManyRequests
 
+from ..db import per_dialect
 from .models import RateLimitCounter
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def _upsert(dialect):
             .returning(_table.c.count, previous_count.scalar_subquery()))
 
 
-_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+_UPSERT = per_dialect(_upsert)
 _PURGE = delete(_table).where(_table.c.expires_at < bindparam("now"))
 
 
