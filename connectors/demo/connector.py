@@ -73,24 +73,30 @@ _RECORD = select(records).where(records.c.id == bindparam("rid"), records.c.pati
                                 records.c.kind == bindparam("kind"), records.c.approved.is_(True))
 
 
-def _search(where):
+def _search(*where):
+    """A patient search: summaries in the result list's order, at most ``limit`` rows."""
     c = patients.c
-    return select(*_SUMMARY).where(*where).order_by(c.birth_name_norm, c.birth_date, c.id).limit(bindparam("limit", type_=Integer))
+    return (select(*_SUMMARY).where(*where).order_by(c.birth_name_norm, c.birth_date, c.id)
+            .limit(bindparam("limit", type_=Integer)))
 
 
-_c = patients.c
-#: One statement per search kind; the name searches match a pattern (``normalise_name``
-#: leaves letters only, so the pattern holds no LIKE wildcards of the user's).
+def _name_search(column):
+    """By name (a pattern: ``normalise_name`` leaves letters only, so it holds no LIKE
+    wildcards of the user's), birth date and sex."""
+    c = patients.c
+    return _search(c.birth_date == bindparam("birth_date"), c.sex == bindparam("sex"),
+                   column.like(bindparam("pattern")))
+
+
+#: One statement per search kind.
 _SEARCHES = {
-    m.SearchKind.PATIENT_NUMBER: _search([_c.patient_number == bindparam("patient_number")]),
-    m.SearchKind.BSN: _search([_c.bsn == bindparam("bsn")]),
-    m.SearchKind.ADDRESS: _search([_c.postcode == bindparam("postcode"), _c.house_number == bindparam("house_number")]),
-    **{kind: _search([_c.birth_date == bindparam("birth_date"), _c.sex == bindparam("sex"),
-                      column.like(bindparam("pattern"))])
-       for kind, column in ((m.SearchKind.BIRTH_NAME, _c.birth_name_norm),
-                            (m.SearchKind.PARTNER_NAME, _c.partner_name_norm))},
+    m.SearchKind.PATIENT_NUMBER: _search(patients.c.patient_number == bindparam("patient_number")),
+    m.SearchKind.BSN: _search(patients.c.bsn == bindparam("bsn")),
+    m.SearchKind.ADDRESS: _search(patients.c.postcode == bindparam("postcode"),
+                                  patients.c.house_number == bindparam("house_number")),
+    m.SearchKind.BIRTH_NAME: _name_search(patients.c.birth_name_norm),
+    m.SearchKind.PARTNER_NAME: _name_search(patients.c.partner_name_norm),
 }
-del _c
 
 
 class DemoConnector:

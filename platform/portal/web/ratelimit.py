@@ -6,9 +6,10 @@ without another service to run. (Flask-Limiter's storages are memory, Redis, Mem
 MongoDB and etcd: memory does not hold across processes, the others are new services.)
 
 Each hit is one atomic upsert (``INSERT .. ON CONFLICT DO UPDATE .. RETURNING``, which
-also returns the previous window's count) on PostgreSQL and SQLite alike: one round trip. The limit is a sliding window, estimated from the current
-and the previous fixed window (the previous one weighted by how much of it still
-overlaps), which avoids the double burst of plain fixed windows at their boundary.
+also returns the previous window's count) on PostgreSQL and SQLite alike: one round trip.
+The limit is a sliding window, estimated from the current and the previous fixed window
+(the previous one weighted by how much of it still overlaps), which avoids the double
+burst of plain fixed windows at their boundary.
 Refused requests count too, so hammering keeps a client locked out.
 
 The limits are the tenant's ``rate_limits`` (``portal tenants schema``).
