@@ -8,6 +8,7 @@ import itertools
 
 from sqlalchemy import text
 
+from support.access import selected_context
 from support.faults import KINDS, FaultyConnector
 from support.hardening import INTERNALS, page_urls
 
@@ -68,7 +69,8 @@ def test_the_helper_itself_failing(selected, app, platform, tenant_id, monkeypat
             session[source] = selected.patient.patient_id  # the candidate page reads its own key
         monkeypatch.setitem(app.extensions, "portal.connector", FaultyConnector(real, {"get_patient_summary": kind}))
         before = audit_count(platform, tenant_id, selected.account.uzi_number)
-        response = selected.client.get(url)
+        # As the patient's pages link to it (item routes need their context).
+        response = selected.client.get(url, query_string=selected_context(selected.client))
         html = response.get_data(as_text=True)
         assert response.status_code == 503, (url, kind)
         assert "Gegevens niet beschikbaar" in html and selected.account.name in html

@@ -20,7 +20,7 @@ from portal.db import make_engine
 from portal_connectors.demo.accounts import sync_accounts
 from portal_connectors.demo.generator import generate
 from portal_connectors.demo.schema import patients, relations
-from support.access import OFFICE_ADDRESS
+from support.access import OFFICE_ADDRESS, context_of_page
 from support.screens import Demo, find_demo
 
 DEMO_PATIENTS = 300
@@ -112,8 +112,9 @@ def patient_client(client, login_as, csrf_token, demo_patient):
     login_as(client, {"agb_code": demo_patient.gp_agb, "practice_agb": demo_patient.practice_agb})
     with client.session_transaction(base_url=f"http://{client.host}") as session:
         session[guard.CANDIDATE] = demo_patient.patient_id
-    token = csrf_token(client, "/")
-    response = client.post("/patient/bevestigen", data={"csrf_token": token})
+    page = client.get("/patient/bevestigen").get_data(as_text=True)
+    response = client.post("/patient/bevestigen", data={"csrf_token": csrf_token(client, "/"),
+                                                         "patient_context": context_of_page(page)})
     assert response.status_code == 302, response.get_data(as_text=True)[-400:]
     with client.session_transaction(base_url=f"http://{client.host}") as session:
         assert session[guard.SELECTED] == demo_patient.patient_id

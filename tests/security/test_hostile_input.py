@@ -12,7 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from portal.audit.verify import verify_chain
-from support.access import is_logged_in
+from support.access import is_logged_in, confirm_fields
+from support.access import selected_context
 from support.hardening import INTERNALS, forms_on, page_urls, post_rules, row_counts, token_on, with_limits
 
 HOSTILE = [
@@ -50,8 +51,11 @@ def check_answer(response, what) -> str:
 
 def _forms(client, app):
     found = {}
+    # Every page is asked as the selected patient's pages link to it (their context token):
+    # forms opened from a patient's page are bound to that patient.
+    context = selected_context(client)
     for endpoint, url in page_urls(app):
-        response = client.get(url)
+        response = client.get(url, query_string=context)
         if response.status_code != 200 or response.mimetype != "text/html":
             continue
         for form in forms_on(response.get_data(as_text=True)):
@@ -73,7 +77,10 @@ def test_every_form_field(selected, app, platform, tenant_id):
     for page, form in forms:
         for value in HOSTILE:
             token = token_on(client, "/")
-            data = {name: (token if name == "csrf_token" else value) for name in form.fields}
+            # Hidden fields keep what the page rendered (the patient context): the hostile
+            # value must reach the form's handling, not stop at the binding check.
+            data = {name: (token if name == "csrf_token" else form.fields[name] if form.kinds.get(name) == "hidden"
+                           else value) for name in form.fields}
             data.setdefault("csrf_token", token)
             before = row_counts(platform, app)
             if form.method == "post":
@@ -105,12 +112,12 @@ def test_noodprocedure_reason(client, app, platform, tenant_id, login_as, harden
         for value in refused:
             offer_and_choose(client, "1")
             before = stable(row_counts(platform, app))
-            response = client.post("/patient/bevestigen", data={"reason": value, "csrf_token": token_on(client, "/")})
+            response = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": value, "csrf_token": token_on(client, "/")})
             check_answer(response, value[:30])
             assert response.status_code == 400 and stable(row_counts(platform, app)) == before, value[:30]
         # Markup is a valid reason (a GP may type "<" in a sentence): stored, never rendered as markup.
         offer_and_choose(client, "1")
-        response = client.post("/patient/bevestigen", data={"reason": "\"><img src=x onerror=alert(1)> pijn op de borst",
+        response = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": "\"><img src=x onerror=alert(1)> pijn op de borst",
                                                            "csrf_token": token_on(client, "/")})
         assert response.status_code == 302
         check_answer(client.get("/"), "after the noodprocedure")

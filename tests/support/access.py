@@ -65,3 +65,37 @@ def is_logged_in(client) -> bool:
     """Is ``client`` logged in? (Asks a page behind the login whether it sends us to /login.)"""
     response = client.get(PRIVATE_PAGE)
     return not (response.status_code == 302 and response.headers["Location"].endswith("/login"))
+
+
+CONTEXT_TOKEN = "ctx-test"
+
+
+def bind_context(session, patient_id: str, name: str = "Test", birth_date: str = "01-01-1970") -> str:
+    """Record in ``session`` (a ``session_transaction``) that a page of ``patient_id`` was
+    shown, as the guard does; returns its context token for a form field or item link."""
+    contexts = dict(session.get("patient_contexts") or {})
+    token = f"{CONTEXT_TOKEN}-{patient_id}"
+    contexts[token] = {"patient_id": patient_id, "display_name": name, "birth_date": birth_date}
+    session["patient_contexts"] = contexts
+    return token
+
+
+def context_of_page(html: str) -> str:
+    """The patient context token in a page's forms or item links."""
+    match = re.search(r'patient_context(?:" value="|=)([A-Za-z0-9_-]+)', html)
+    assert match, "no patient context on the page"
+    return match.group(1)
+
+
+def confirm_fields(client) -> dict[str, str]:
+    """The hidden fields of the "Ga verder met deze patiënt" form as the page renders them
+    for the chosen patient (CSRF token and patient context)."""
+    html = client.get("/patient/bevestigen").get_data(as_text=True)
+    return {"csrf_token": csrf(client), "patient_context": context_of_page(html)}
+
+
+def selected_context(client) -> dict[str, str]:
+    """``{"patient_context": token}`` of the selected patient, as its pages carry it (for a
+    form or an item link a test builds itself)."""
+    with client.session_transaction() as session:
+        return {"patient_context": session["selected_patient_banner"]["context"]}

@@ -27,7 +27,7 @@ from portal_connectors.demo.accounts import sync_accounts
 from portal_connectors.demo.generator import generate
 from portal_connectors.demo.schema import metadata as demo_metadata
 from portal_connectors.demo.schema import patients
-from support.access import OFFICE_ADDRESS, PatientFacts, csrf, offer_and_choose
+from support.access import OFFICE_ADDRESS, PatientFacts, csrf, offer_and_choose, confirm_fields
 
 PATIENT_ID = "1"
 #: Sample values for URL arguments (item ids); any that do not exist must answer 404.
@@ -72,7 +72,7 @@ def selected(client, app, login_as, hardening_epd):
     account = login_as(client, {"agb_code": agb})
     client.environ_base["REMOTE_ADDR"] = OFFICE_ADDRESS
     assert offer_and_choose(client, PATIENT_ID).status_code == 302
-    response = client.post("/patient/bevestigen", data={"csrf_token": csrf(client)})
+    response = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client)})
     assert response.status_code == 302, response.get_data(as_text=True)[-400:]
     yield Selected(client, account, connector.get_patient_summary(PATIENT_ID))
     facts.close()

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from portal.epd.models import PatientSummary, RelationKind
 
+from .access import confirm_fields
+
 
 @dataclass(frozen=True)
 class Demo:
@@ -91,7 +93,7 @@ def open_patient(client, patient: PatientSummary, reason: str | None = None):
     assert response.status_code == 200
     [token] = choose_tokens(response.get_data(as_text=True))
     assert choose(client, token).status_code == 302
-    data = {"csrf_token": csrf(client)}
+    data = confirm_fields(client)
     if reason is not None:
         data["reason"] = reason
     response = client.post("/patient/bevestigen", data=data)

@@ -12,7 +12,6 @@ opaque key), never in URLs.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -30,16 +29,11 @@ from ..epd.models import PatientSummary
 from .decision import Decision, Outcome, ProviderFacts, decide
 from .models import CoveringAuthorisation, EmergencyAccess, RecentPatient
 from .network import in_ranges
+from .selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
+from . import selection
 
 log = logging.getLogger(__name__)
 
-SELECTED = "selected_patient"
-#: The patient chosen from a list ("Kies deze patiënt") but not yet opened.
-CANDIDATE = "candidate_patient"
-#: Tokens of the last list shown -> patient ids; lists post a token, never an identifier.
-OFFERED = "offered_patients"
-#: Name, birth date and sex of the selected patient for the banner on every page.
-BANNER = "selected_patient_banner"
 #: Attribute set on every wrapped view (a ``PatientRoute``); the url_map test relies on it.
 MARK = "patient_route"
 
@@ -51,6 +45,7 @@ class PatientRoute:
     label: str | Callable[..., str]
     source: str
     pending_emergency: bool
+    item: bool = False
 
 
 def tenant():
@@ -195,7 +190,57 @@ def remember_recent(patient_id: str) -> None:
                                                    "now": datetime.now(timezone.utc)})
 
 
-def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False):
+def _request_context() -> str | None:
+    """The patient context token the request came with: the form field of a POST (or the
+    key of a JSON body), the query parameter of a GET."""
+    field = selection.CONTEXT_FIELD
+    if request.method in ("GET", "HEAD"):
+        return request.args.get(field)
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body.get(field) if isinstance(body, dict) else None
+    return request.form.get(field)
+
+
+def context_conflict(patient_id: str | None, source: str):
+    """None when the request belongs to the patient it would act on (``patient_id``, read
+    from ``source``); else the 409 page naming the patient of the page the request came from
+    and the one selected meanwhile, with a way on with either. Nothing has been done yet."""
+    came_from = selection.context(_request_context())
+    if came_from is not None and came_from.patient_id == patient_id:
+        return None
+    if came_from is None and patient_id is None:
+        return no_patient()
+    log.warning("request for %s refused: made on a page of another patient", request.endpoint)
+    if patient_id is None:
+        current = None
+    elif source == SELECTED and selection.banner():
+        bar = selection.banner()
+        current = selection.PatientContext(bar["context"], patient_id, bar["display_name"], bar["birth_date"])
+    else:
+        current = selection.context_of(patient_id)
+    current_url = url_for("access.confirm") if source == CANDIDATE else first_url("patient.info", "core.home")
+    return render_template("access/conflict.html", came_from=came_from, current=current, current_url=current_url,
+                           search_url=first_url("search.search")), 409
+
+
+def first_url(*endpoints: str) -> str | None:
+    """The URL of the first of ``endpoints`` this tenant has (menus can be switched off)."""
+    for endpoint in endpoints:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint)
+    return None
+
+
+def no_patient():
+    """The page of a patient route opened while no patient is selected: says so, with the
+    ways to choose one (instead of silently landing on Home)."""
+    return render_template("access/no_patient.html", search_url=first_url("search.search"),
+                           recent_url=first_url("search.recent_patients"))
+
+
+def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False,
+                 item: bool = False):
     """Decorator for a view showing a patient's data.
 
     ``label`` names the data for the audit log ("Labuitslagen"), or is a function of the
@@ -203,15 +248,25 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
     ``source`` is the session key holding the patient (the selected one by default; the
     candidate for the "Ga verder met deze patiënt" page, which alone sets
     ``pending_emergency`` so that it can offer the noodprocedure). The view is called as
-    ``view(patient, **kwargs)`` with ``g.access_decision`` set.
+    ``view(patient, **kwargs)`` with ``g.access_decision`` and ``g.patient_context`` (the
+    page's context token, see ``selection``) set.
+
+    Every POST, and a GET of an ``item`` route (a letter, image, graph, report, or a form
+    opened from a patient's page), must carry the context token of the patient it acts on:
+    a request made on a page of another patient changes and shows nothing (409, see
+    ``context_conflict``) before the EPD is even asked.
     """
     def decorate(view):
         @wraps(view)
         def wrapper(**kwargs):
             data = label(**kwargs) if callable(label) else label
             patient_id = session.get(source)
+            if request.method not in ("GET", "HEAD") or item:
+                conflict = context_conflict(patient_id, source)
+                if conflict is not None:
+                    return conflict
             if not patient_id:
-                return redirect(url_for("core.home"))
+                return no_patient()
             try:
                 patient = connector().get_patient_summary(patient_id)
             except PatientNotFound:
@@ -235,9 +290,10 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             if failed:
                 return failed
             g.access_decision = decision
+            g.patient_context = selection.bind(patient)
             return view(patient, **kwargs)
 
-        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency))
+        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item))
         return wrapper
 
     return decorate
@@ -249,37 +305,18 @@ def emergency_expiry() -> datetime:
 
 def offer(patients: Iterable[PatientSummary]) -> list[tuple[str, PatientSummary, Decision]]:
     """Filter a result list to the patients this provider may open and hand out a random
-    token per patient for the "Kies deze patiënt" button (replacing the previous list)."""
+    token per patient for the "Kies deze patiënt" button."""
     shown = visible(patients)
-    tokens = {secrets.token_urlsafe(12): p.patient_id for p, _ in shown}
-    session[OFFERED] = tokens
-    by_id = {pid: token for token, pid in tokens.items()}
+    by_id = selection.remember_offer([p.patient_id for p, _ in shown])
     return [(by_id[p.patient_id], p, d) for p, d in shown]
 
 
-def take_offer(token: str) -> str | None:
-    """The patient id behind a token of the last list shown, or None."""
-    offered = session.get(OFFERED) or {}
-    return offered.get(token) if isinstance(token, str) else None
+take_offer = selection.take_offer
+banner = selection.banner
+clear_selection = selection.clear
 
 
 def select_patient(patient: PatientSummary) -> None:
-    """Make ``patient`` the selected patient (after an allowing decision)."""
-    session.pop(CANDIDATE, None)
-    session[SELECTED] = patient.patient_id
-    session[BANNER] = {
-        "display_name": patient.display_name,
-        "birth_date": patient.birth_date.strftime("%d-%m-%Y"),
-        "sex": patient.sex.value,
-    }
+    """Make ``patient`` the selected patient (after an allowing decision), remembered in Recente."""
+    selection.select(patient)
     remember_recent(patient.patient_id)
-
-
-def clear_selection() -> None:
-    for key in (SELECTED, BANNER):
-        session.pop(key, None)
-
-
-def banner() -> dict | None:
-    """What the layout shows of the selected patient, or None ("Geen patiënt geselecteerd")."""
-    return session.get(BANNER) if session.get(SELECTED) else None

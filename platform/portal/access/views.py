@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..audit import Action
 from ..db import get_session
 from ..epd.models import PatientSummary
-from . import guard
+from . import guard, selection
 from .decision import Outcome
 from .models import EmergencyAccess, PatientNotification
 
@@ -19,7 +20,28 @@ MAX_REASON = 1000
 
 @bp.app_context_processor
 def _banner() -> dict:
-    return {"selected_patient": guard.banner()}
+    return {"selected_patient": guard.banner(), "patient_context_field": patient_context_field,
+            "patient_url": patient_url}
+
+
+def _page_context() -> str:
+    """The context token of the patient the page being rendered was made for."""
+    token = g.get("patient_context")
+    if not token:
+        raise RuntimeError("patient_url/patient_context_field used outside a patient page")
+    return token
+
+
+def patient_context_field() -> Markup:
+    """The hidden field binding a form to the patient of its page (every form on a patient page)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(selection.CONTEXT_FIELD, _page_context())
+
+
+def patient_url(endpoint: str, **values) -> str:
+    """``url_for`` of an item or action of the page's patient (a letter, an image, a graph,
+    a form), carrying the page's context token: opened after another patient was selected
+    in another tab, it shows the conflict instead of the other patient's data."""
+    return url_for(endpoint, **values, **{selection.CONTEXT_FIELD: _page_context()})
 
 
 def _next_page() -> str:
@@ -36,6 +58,19 @@ def choose():
         flash("Deze keuze is verlopen. Zoek de patiënt opnieuw.", "error")
         return redirect(url_for("core.home"))
     session[guard.CANDIDATE] = patient_id
+    return redirect(url_for("access.confirm"))
+
+
+@bp.post("/patient/hervatten")
+def resume():
+    """ "Verder met <patiënt>" on the conflict page: that page's patient becomes the chosen
+    one again, through "Ga verder met deze patiënt" (so access is decided and logged anew)."""
+    came_from = selection.context(request.form.get(selection.CONTEXT_FIELD))
+    if came_from is None:
+        flash("Deze keuze is verlopen. Zoek de patiënt opnieuw.", "error")
+        return redirect(url_for("search.search") if "search.search" in current_app.view_functions
+                        else url_for("core.home"))
+    session[guard.CANDIDATE] = came_from.patient_id
     return redirect(url_for("access.confirm"))
 
 

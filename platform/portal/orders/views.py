@@ -32,7 +32,7 @@ def index(patient: PatientSummary):
 
 
 @bp.get("/nieuw")
-@guard.patient_view("Aanvraag invullen")
+@guard.patient_view("Aanvraag invullen", item=True)
 def new(patient: PatientSummary):
     return render_template("orders/form.html", catalogue=_catalogue(), form=forms.OrderForm())
 

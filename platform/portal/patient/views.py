@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -48,7 +48,7 @@ def info(patient: PatientSummary):
 
 
 @bp.get("/patientinformatie/overlijden")
-@guard.patient_view(DEATH)
+@guard.patient_view(DEATH, item=True)
 def death_notification(patient: PatientSummary):
     existing = reported_death(patient)
     if existing or patient.deceased:
@@ -98,10 +98,11 @@ def report_death(patient: PatientSummary):
         # Another provider reported this patient at the same moment: theirs is the record.
         db.rollback()
         log.warning("death notification reported twice at the same time; kept the first")
-    return redirect(url_for("patient.death_notification_done"))
+    # Bound like the form: the confirmation names the patient the report was made for.
+    return redirect(url_for("patient.death_notification_done", patient_context=g.patient_context))
 
 
 @bp.get("/patientinformatie/overlijden/gemeld")
-@guard.patient_view(DEATH)
+@guard.patient_view(DEATH, item=True)
 def death_notification_done(patient: PatientSummary):
     return render_template("patient/death_reported.html", patient=patient, reported=reported_death(patient))

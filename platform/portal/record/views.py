@@ -56,7 +56,7 @@ for _page in PAGES:
 
 
 @bp.get("/brieven/<letter_id>")
-@guard.patient_view(lambda letter_id: f"Brief {letter_id}")
+@guard.patient_view(lambda letter_id: f"Brief {letter_id}", item=True)
 def letter(patient: PatientSummary, letter_id: str):
     """The letter itself, fetched from the EPD for the selected patient only: an id of
     another patient's letter is unknown here (404)."""

@@ -76,7 +76,7 @@ def lab(patient: PatientSummary):
 
 
 @bp.get("/lab/grafiek")
-@guard.patient_view(lambda: f"Labuitslagen grafiek {request.args.get('bepaling', '')[:80]}")
+@guard.patient_view(lambda: f"Labuitslagen grafiek {request.args.get('bepaling', '')[:80]}", item=True)
 def lab_graph(patient: PatientSummary):
     """"Toon grafiek": the test's values of the last 12 months against its reference band."""
     test = request.args.get("bepaling", "").strip()
@@ -110,7 +110,7 @@ def measurements(patient: PatientSummary):
 
 
 @bp.get("/metingen/grafiek")
-@guard.patient_view(lambda: f"Metingen grafiek {request.args.get('soort', '')[:80]}")
+@guard.patient_view(lambda: f"Metingen grafiek {request.args.get('soort', '')[:80]}", item=True)
 def measurement_graph(patient: PatientSummary):
     kind = request.args.get("soort", "").strip()
     section = _load(patient, "list_measurements")
@@ -151,7 +151,7 @@ def imaging(patient: PatientSummary):
 
 
 @bp.get("/radiologie/<report_id>")
-@guard.patient_view(lambda report_id: f"Radiologieverslag {report_id}")
+@guard.patient_view(lambda report_id: f"Radiologieverslag {report_id}", item=True)
 def imaging_report(patient: PatientSummary, report_id: str):
     """The report with its images as thumbnails, each opening full size."""
     try:
@@ -167,7 +167,7 @@ def imaging_report(patient: PatientSummary, report_id: str):
 
 
 @bp.get("/beelden/<image_id>")
-@guard.patient_view(lambda image_id: f"Beeld {image_id}")
+@guard.patient_view(lambda image_id: f"Beeld {image_id}", item=True)
 def image(patient: PatientSummary, image_id: str):
     """One image, fetched for the selected patient only (another patient's id: 404)."""
     try:

@@ -15,7 +15,7 @@ from sqlalchemy import delete, update
 from portal.access.guard import CANDIDATE, MARK, SELECTED
 from portal.access.models import CoveringAuthorisation, EmergencyAccess
 from portal.accounts.models import Account
-from support.access import HAP_ADDRESS, OFFICE_ADDRESS
+from support.access import HAP_ADDRESS, OFFICE_ADDRESS, bind_context
 
 AGBS = ["01100001", "01100002"]
 PRACTICES = ["02200001", "02200002"]
@@ -84,7 +84,9 @@ def test_access_exactly_when_the_rule_allows(client, app, tenant_id, login_as, p
             session.pop(SELECTED, None)
             session.pop(CANDIDATE, None)
             session[marker.source] = patient_id
-        response = client.get(path)
+            # An item route is opened from a page of its patient (the page's context token).
+            query = {"patient_context": bind_context(session, patient_id)} if marker.item else {}
+        response = client.get(path, query_string=query)
         rule = expected(c)
         if rule == "denied":
             assert response.status_code == 403, (path, c)

@@ -3,7 +3,8 @@ from sqlalchemy import select, text
 
 from portal.access.models import EmergencyAccess, PatientNotification
 
-from support.access import HAP_ADDRESS, OFFICE_ADDRESS, csrf, offer_and_choose
+from portal.access.selection import CANDIDATE
+from support.access import HAP_ADDRESS, OFFICE_ADDRESS, bind_context, confirm_fields, csrf, offer_and_choose
 
 MANUAL_TEXT = "In onze zorginstelling is geen behandelrelatie bekend tussen u en deze patiënt."
 
@@ -23,7 +24,7 @@ def test_registered_gp_goes_straight_on(client, login_as, patient_facts, tenant_
     page = client.get("/patient/bevestigen")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Ga verder met deze patiënt" in html and MANUAL_TEXT not in html
-    response = client.post("/patient/bevestigen", data={"csrf_token": csrf(client)})
+    response = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client)})
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert session["selected_patient"] == str(patient_facts.patient_id)
@@ -41,13 +42,13 @@ def test_noodprocedure_at_a_hap(client, login_as, patient_facts, tenant_id, plat
     html = client.get("/patient/bevestigen").get_data(as_text=True)
     assert MANUAL_TEXT in html and "Waarom wilt u dit dossier bekijken?" in html
 
-    too_short = client.post("/patient/bevestigen", data={"reason": "kort", "csrf_token": csrf(client)})
+    too_short = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": "kort", "csrf_token": csrf(client)})
     assert too_short.status_code == 400 and "minimaal" in too_short.get_data(as_text=True)
     with platform.database.session() as db:
         assert db.scalars(select(EmergencyAccess).where(EmergencyAccess.account_id == account.id)).all() == []
 
     reason = "Patiënt op de huisartsenpost met pijn op de borst"
-    response = client.post("/patient/bevestigen", data={"reason": reason, "csrf_token": csrf(client)})
+    response = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": reason, "csrf_token": csrf(client)})
     assert response.status_code == 302
     with platform.database.session() as db:
         grant = db.scalars(select(EmergencyAccess).where(EmergencyAccess.account_id == account.id)).one()
@@ -67,8 +68,13 @@ def test_emergency_access_is_not_offered_outside_the_hap(client, login_as, patie
     page = client.get("/patient/bevestigen")
     assert page.status_code == 403
     assert MANUAL_TEXT in page.get_data(as_text=True) or "geen behandelrelatie" in page.get_data(as_text=True)
-    refused = client.post("/patient/bevestigen", data={"reason": "x" * 40, "csrf_token": csrf(client)})
-    assert refused.status_code in (302, 403)
+    # A forged POST for the same patient (chosen again, with a page context) is refused too.
+    with client.session_transaction() as session:
+        session[CANDIDATE] = str(patient_facts.patient_id)
+        forged = bind_context(session, str(patient_facts.patient_id))
+    refused = client.post("/patient/bevestigen", data={"patient_context": forged, "reason": "x" * 40,
+                                                       "csrf_token": csrf(client)})
+    assert refused.status_code == 403
     with platform.database.session() as db:
         assert db.scalars(select(EmergencyAccess).where(EmergencyAccess.account_id == account.id)).all() == []
     assert any(r.user_uzi == account.uzi_number for r in audit_rows(platform, tenant_id, "access_denied"))
@@ -119,7 +125,7 @@ def test_notifications_cli_lists_the_queue(client, login_as, patient_facts, tena
     client.environ_base["REMOTE_ADDR"] = HAP_ADDRESS[tenant_id]
     offer_and_choose(client, str(patient_facts.patient_id))
     reason = "Waarneming in de nacht, acute klachten"
-    client.post("/patient/bevestigen", data={"reason": reason, "csrf_token": csrf(client)})
+    client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": reason, "csrf_token": csrf(client)})
     env = {"DATABASE_URL": settings.database_url, "PORTAL_INSTANCE_DIR": str(settings.instance_dir),
            "PORTAL_ENV": "testing"}
     result = CliRunner().invoke(cli, ["notifications", "list", "--tenant", tenant_id], env=env)

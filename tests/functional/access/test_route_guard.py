@@ -6,6 +6,7 @@ from portal.access.guard import MARK
 NON_PATIENT_PREFIXES = ("core.", "auth.", "static", "audit_api.", "health.")
 NON_PATIENT_ENDPOINTS = {
     "access.choose",            # stores a token's patient as candidate; shows nothing
+    "access.resume",            # the same, for the patient of a page's context (conflict page)
     "search.search",            # result lists are filtered by guard.offer (tested there)
     "search.admitted_patients",
     "search.emergency_department",

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from support.access import selected_context
 from support.demo_epd import last_audit_record
 
 
@@ -23,7 +24,7 @@ def orders_client(patient_client, app):
 
 
 def _token(client) -> str:
-    html = client.get("/aanvragen/nieuw").get_data(as_text=True)
+    html = client.get("/aanvragen/nieuw", query_string=selected_context(client)).get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
@@ -35,15 +36,17 @@ def test_orders_exist_only_where_the_tenant_enables_them(platform, login_as, csr
     client = app.test_client()
     login_as(client, {})
     token = csrf_token(client, "/")
-    expected = 302 if enabled else 404  # enabled: no patient selected yet, so back home
+    expected = 200 if enabled else 404  # enabled: no patient selected yet, which the page says
     for path in ("/aanvragen/", "/aanvragen/nieuw"):
-        assert client.get(path).status_code == expected
+        response = client.get(path)
+        assert response.status_code == expected
+        assert not enabled or "Geen patiënt geselecteerd" in response.get_data(as_text=True)
     assert client.post("/aanvragen/versturen", data={"csrf_token": token}).status_code == expected
     assert ("orders.index" in app.view_functions) == enabled
 
 
 def test_order_form_lists_the_catalogue(orders_client, connector):
-    html = orders_client.get("/aanvragen/nieuw").get_data(as_text=True)
+    html = orders_client.get("/aanvragen/nieuw", query_string=selected_context(orders_client)).get_data(as_text=True)
     for test in connector.order_catalogue():
         assert f'value="{test.code}"' in html
     assert "<legend>Laboratorium</legend>" in html and "<legend>Radiologie</legend>" in html
@@ -53,7 +56,7 @@ def test_invalid_order_is_explained_and_nothing_is_sent(orders_client, connector
     before = len(connector.list_orders(demo_patient.patient_id))
     token = _token(orders_client)
     response = orders_client.post("/aanvragen/nieuw", data={
-        "csrf_token": token, "test": "BESTAAT-NIET", "vraagstelling": "",
+        "csrf_token": token, **selected_context(orders_client), "test": "BESTAAT-NIET", "vraagstelling": "",
         "datum": (date.today() - timedelta(days=1)).isoformat()})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -61,7 +64,7 @@ def test_invalid_order_is_explained_and_nothing_is_sent(orders_client, connector
     assert "Vul de vraagstelling in." in html
     assert "De gewenste datum ligt in het verleden." in html
     # Also the final step checks again: its hidden fields are user input.
-    response = orders_client.post("/aanvragen/versturen", data={"csrf_token": token, "vraagstelling": "Anemie?"})
+    response = orders_client.post("/aanvragen/versturen", data={"csrf_token": token, **selected_context(orders_client), "vraagstelling": "Anemie?"})
     assert response.status_code == 400 and "Kies ten minste één onderzoek." in response.get_data(as_text=True)
     assert len(connector.list_orders(demo_patient.patient_id)) == before
 
@@ -76,7 +79,7 @@ def test_post_without_csrf_token_is_refused(orders_client, connector, demo_patie
 def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, connector, demo_patient, platform, app):
     token = _token(orders_client)
     wanted = (date.today() + timedelta(days=7))
-    form = {"csrf_token": token, "test": ["LAB-BB", "RAD-THORAX"], "vraagstelling": "Moeheid, anemie? Pneumonie?",
+    form = {"csrf_token": token, **selected_context(orders_client), "test": ["LAB-BB", "RAD-THORAX"], "vraagstelling": "Moeheid, anemie? Pneumonie?",
             "spoed": "ja", "datum": wanted.isoformat(), "opmerking": "Graag nuchter"}
     review = orders_client.post("/aanvragen/nieuw", data=form)
     assert review.status_code == 200
@@ -100,7 +103,7 @@ def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, co
 def test_change_from_the_confirmation_keeps_the_values(orders_client):
     token = _token(orders_client)
     response = orders_client.post("/aanvragen/nieuw", data={
-        "csrf_token": token, "test": "LAB-TSH", "vraagstelling": "Schildklier?", "actie": "wijzigen"})
+        "csrf_token": token, **selected_context(orders_client), "test": "LAB-TSH", "vraagstelling": "Schildklier?", "actie": "wijzigen"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Nieuwe aanvraag" in html
     assert 'value="LAB-TSH" checked' in html and "Schildklier?</textarea>" in html

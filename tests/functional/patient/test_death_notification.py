@@ -10,6 +10,7 @@ from portal.audit.models import AuditRecord
 from portal.db import make_engine
 from portal.patient.models import DeathNotificationRecord
 from portal_connectors.demo.schema import records
+from support.access import selected_context
 from support.cli import run_portal_cli
 from support.screens import csrf, open_patient, text
 
@@ -31,7 +32,8 @@ def _rows(platform, model) -> list:
 
 
 def _report(client, **fields):
-    return client.post("/patientinformatie/overlijden", data={"csrf_token": csrf(client), **fields})
+    return client.post("/patientinformatie/overlijden",
+                       data={"csrf_token": csrf(client), **selected_context(client), **fields})
 
 
 def _patient(demo):
@@ -41,7 +43,7 @@ def _patient(demo):
 
 def test_the_form_has_date_place_remarks_and_confirmation(gp, demo):
     open_patient(gp, _patient(demo))
-    html = text(gp.get("/patientinformatie/overlijden"))
+    html = text(gp.get("/patientinformatie/overlijden", query_string=selected_context(gp)))
     for label in ("Overlijdensdatum", "Plaats van overlijden", "Opmerkingen", 'type="checkbox"',
                   'placeholder="dd-mm-jjjj"', "Melden overlijden patiënt"):
         assert label in html
@@ -78,7 +80,8 @@ def test_reported_once_then_recognised(gp, demo, app, platform):
     before = _epd_notifications(connector, patient.patient_id)
     day = (date.today() - timedelta(days=1)).strftime("%d-%m-%Y")
     response = _report(gp, date_of_death=day, place_of_death="Thuis", note="Rustig ingeslapen", confirm="yes")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/patientinformatie/overlijden/gemeld")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/patientinformatie/overlijden/gemeld?patient_context=")
     done = text(gp.get(response.headers["Location"]))
     assert "Overlijden gemeld" in done and day in done and "Thuis" in done and "OVL" in done
 
@@ -91,7 +94,7 @@ def test_reported_once_then_recognised(gp, demo, app, platform):
     assert connector.get_patient_summary(patient.patient_id).deceased is False
 
     # The second report is recognised: shown, not duplicated, not passed on again.
-    form = text(gp.get("/patientinformatie/overlijden"))
+    form = text(gp.get("/patientinformatie/overlijden", query_string=selected_context(gp)))
     assert "is al gemeld" in form and 'name="date_of_death"' not in form
     again = _report(gp, date_of_death=day, confirm="yes")
     assert again.status_code == 200 and "is al gemeld" in text(again)

@@ -59,4 +59,6 @@ def test_an_epd_outage_shows_a_dutch_message_not_an_error(gp, demo, app, monkeyp
 
 def test_without_a_selected_patient_nothing_is_shown(gp):
     response = gp.get("/patientinformatie")
-    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html and 'href="/patient-zoeken/recente"' in html

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from support.access import selected_context
 from support.demo_epd import add_record, last_audit_record
 
 
@@ -12,7 +13,8 @@ def test_letters_list_links_to_the_portal_and_the_letter_opens(patient_client, c
     assert letters
     html = patient_client.get("/dossier/brieven").get_data(as_text=True)
     links = re.findall(r'<a href="(/dossier/brieven/[^"]+)">', html)
-    assert links == [f"/dossier/brieven/{letter.id}" for letter in letters[:25]]
+    token = selected_context(patient_client)["patient_context"]
+    assert links == [f"/dossier/brieven/{letter.id}?patient_context={token}" for letter in letters[:25]]
     response = patient_client.get(links[0])
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
@@ -27,11 +29,12 @@ def test_letters_list_links_to_the_portal_and_the_letter_opens(patient_client, c
 def test_a_letter_of_another_patient_is_refused(patient_client, connector, demo_patient):
     theirs = connector.list_letters(demo_patient.other_patient_id)
     assert theirs
-    response = patient_client.get(f"/dossier/brieven/{theirs[0].id}")
+    mine = selected_context(patient_client)  # asked from a page of the selected patient
+    response = patient_client.get(f"/dossier/brieven/{theirs[0].id}", query_string=mine)
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert "Niet gevonden" in body and "Geachte collega" not in body
-    assert patient_client.get("/dossier/brieven/geen-brief").status_code == 404
+    assert patient_client.get("/dossier/brieven/geen-brief", query_string=mine).status_code == 404
 
 
 def test_infection_risks_come_first_and_stand_out_in_words(patient_client, connector, demo_patient):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from support.access import selected_context
 from support.demo_epd import add_record, last_audit_record
 
 
@@ -22,25 +23,25 @@ def test_all_studies_are_listed_also_those_a_gp_requested(patient_client, connec
     _study(connector, demo_patient.patient_id, "Huisarts J. Jansen")
     studies = connector.list_imaging(demo_patient.patient_id)
     html = patient_client.get("/uitslagen/radiologie").get_data(as_text=True)
-    links = re.findall(r'href="/uitslagen/radiologie/([^"]+)"', html)
+    links = re.findall(r'href="/uitslagen/radiologie/([^"?]+)\?patient_context=[^"]+"', html)
     assert links == [s.id for s in studies[:25]]
     assert "Huisarts J. Jansen" in html
 
 
 def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, connector, demo_patient, platform, app):
     record_id = _study(connector, demo_patient.patient_id, "Dr. Specialist")
-    response = patient_client.get(f"/uitslagen/radiologie/{record_id}")
+    response = patient_client.get(f"/uitslagen/radiologie/{record_id}", query_string=selected_context(patient_client))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Geen afwijkingen aan hart en longen." in html and "Normale thoraxfoto." in html
-    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"]+)">\s*<img src="([^"]+)" alt="([^"]+)"', html)
+    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"?]+)\?patient_context=[^"]+">\s*<img src="([^"?]+)[^"]*" alt="([^"]+)"', html)
     assert [(a, s, alt) for a, s, alt in thumbnails] == [
         (f"/uitslagen/beelden/{record_id}.0", f"/uitslagen/beelden/{record_id}.0", "X-thorax PA"),
         (f"/uitslagen/beelden/{record_id}.1", f"/uitslagen/beelden/{record_id}.1", "X-thorax lateraal")]
     # Every image of the report is served by the portal itself.
     content = html.split('<main', 1)[1]
     assert all(src.startswith("/uitslagen/beelden/") for src in re.findall(r'<img src="([^"]+)"', content))
-    image = patient_client.get(thumbnails[0][0])
+    image = patient_client.get(thumbnails[0][0], query_string=selected_context(patient_client))
     assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
     assert image.headers["Content-Type"] == "image/png"
     assert image.headers["Content-Disposition"].startswith("inline")
@@ -52,7 +53,8 @@ def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, c
 
 def test_images_and_reports_of_another_patient_are_refused(patient_client, connector, demo_patient):
     record_id = _study(connector, demo_patient.other_patient_id, "Dr. Ander")
-    assert patient_client.get(f"/uitslagen/beelden/{record_id}.0").status_code == 404
-    response = patient_client.get(f"/uitslagen/radiologie/{record_id}")
+    mine = selected_context(patient_client)  # asked from a page of the selected patient
+    assert patient_client.get(f"/uitslagen/beelden/{record_id}.0", query_string=mine).status_code == 404
+    response = patient_client.get(f"/uitslagen/radiologie/{record_id}", query_string=mine)
     assert response.status_code == 404 and "Niet gevonden" in response.get_data(as_text=True)
-    assert patient_client.get("/uitslagen/beelden/niets").status_code == 404
+    assert patient_client.get("/uitslagen/beelden/niets", query_string=mine).status_code == 404

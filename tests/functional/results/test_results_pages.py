@@ -9,10 +9,15 @@ from markupsafe import escape
 
 from portal.epd.models import flag_for
 from portal.results.classify import months_back
+from support.access import selected_context
 from support.demo_epd import add_record, lab_payload
 
 
 def _html(client, path: str) -> str:
+    """The page at ``path``; a graph (an item of the selected patient) is asked as its link
+    on the patient's pages asks it, with their patient context."""
+    if "/grafiek" in path:
+        path += ("&" if "?" in path else "?") + "patient_context=" + selected_context(client)["patient_context"]
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return response.get_data(as_text=True)
@@ -64,7 +69,7 @@ def test_colour_classification_at_the_range_boundaries(patient_client, connector
     for at_limit in ("4.0", "6.0"):  # exactly at a limit is normal: no colour, no word
         assert 'class="result-value">' in rows[at_limit]
         assert "laag" not in rows[at_limit] and "hoog" not in rows[at_limit]
-    assert html.count(f'href="/uitslagen/lab/grafiek?bepaling={test.replace(" ", "+")}"') == 4
+    assert html.count(f'href="/uitslagen/lab/grafiek?bepaling={test.replace(" ", "+")}&amp;patient_context=') == 4
 
 
 def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, connector, demo_patient):
@@ -74,7 +79,7 @@ def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, con
     outside = [months_back(now, 12) - timedelta(days=2), now - timedelta(days=500)]
     for moment, value in zip(inside + outside, (5.5, 7.5, 1.1, 1.2)):
         add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
-    response = patient_client.get("/uitslagen/lab/grafiek", query_string={"bepaling": test})
+    response = patient_client.get("/uitslagen/lab/grafiek", query_string={"bepaling": test, **selected_context(patient_client)})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -106,8 +111,8 @@ def test_measurements_with_graphs(patient_client, connector, demo_patient):
     html = _html(patient_client, "/uitslagen/metingen")
     for kind in {m.kind for m in measurements}:
         assert f"<h2>{escape(kind)}</h2>" in html
-    assert 'href="/uitslagen/metingen/grafiek?soort=Gewicht"' in html
-    assert 'soort=Bloeddruk"' not in html  # "120/80" has no number to draw
+    assert 'href="/uitslagen/metingen/grafiek?soort=Gewicht&amp;patient_context=' in html
+    assert 'soort=Bloeddruk' not in html  # "120/80" has no number to draw
     graph = _html(patient_client, "/uitslagen/metingen/grafiek?soort=Gewicht")
     weights = [m for m in measurements if m.kind == "Gewicht" and m.numeric_value is not None]
     assert graph.count("<circle") == len(weights) >= 2
@@ -127,5 +132,5 @@ def test_microbiology_and_pathology_show_their_conclusions(patient_client, conne
 def test_recent_results_show_the_newest_of_each_kind(patient_client, connector, demo_patient):
     html = _html(patient_client, "/uitslagen/recent")
     newest = connector.list_imaging(demo_patient.patient_id)[0]
-    assert f'href="/uitslagen/radiologie/{newest.id}"' in html
+    assert f'href="/uitslagen/radiologie/{newest.id}?patient_context=' in html
     assert str(escape(connector.list_microbiology(demo_patient.patient_id)[0].conclusion)) in html

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditRecord
 from portal.epd.models import normalise_name
-from support.access import HAP_ADDRESS
+from support.access import HAP_ADDRESS, confirm_fields
 from support.cli import run_portal_cli
 from support.screens import choose, choose_tokens, csrf, epd_down, open_patient, search, text
 
@@ -147,7 +147,7 @@ def test_choosing_leads_to_ga_verder_and_patient_information(gp, demo):
     response = choose(gp, token)
     assert response.headers["Location"].endswith("/patient/bevestigen")
     assert "Ga verder met deze patiënt" in gp.get("/patient/bevestigen").get_data(as_text=True)
-    response = gp.post("/patient/bevestigen", data={"csrf_token": csrf(gp)})
+    response = gp.post("/patient/bevestigen", data={**confirm_fields(gp), "csrf_token": csrf(gp)})
     assert response.headers["Location"].endswith("/patientinformatie")
     assert demo.patient.patient_number in gp.get("/patientinformatie").get_data(as_text=True)
 
@@ -163,9 +163,9 @@ def test_noodprocedure_from_a_hap(client, login_as, demo, tenant_id, platform, m
     choose(client, token)
     page = client.get("/patient/bevestigen").get_data(as_text=True)
     assert "geen behandelrelatie bekend" in page and "Waarom wilt u dit dossier bekijken?" in page
-    refused = client.post("/patient/bevestigen", data={"csrf_token": csrf(client), "reason": ""})
+    refused = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client), "reason": ""})
     assert refused.status_code == 400
-    response = client.post("/patient/bevestigen", data={"csrf_token": csrf(client),
+    response = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client),
                                                        "reason": "Dienst huisartsenpost, patiënt met pijn op de borst"})
     assert response.headers["Location"].endswith("/patientinformatie")
     assert stranger.patient_number in client.get("/patientinformatie").get_data(as_text=True)
