@@ -221,7 +221,7 @@ def context_conflict(patient_id: str | None, source: str):
         current = selection.context_of(patient_id)
     current_url = url_for("access.confirm") if source == CANDIDATE else first_url("patient.info", "core.home")
     return render_template("access/conflict.html", came_from=came_from, current=current, current_url=current_url,
-                           search_url=first_url("search.search")), 409
+                           other_selected=patient_id is not None, search_url=first_url("search.search")), 409
 
 
 def first_url(*endpoints: str) -> str | None:

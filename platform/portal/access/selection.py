@@ -53,16 +53,20 @@ class PatientContext:
     birth_date: str  # dd-mm-yyyy, as shown
 
 
+def formatted_bsn(bsn: str | None) -> str | None:
+    """A valid BSN as Dutch screens show it (1234.56.789); anything else as it came."""
+    return bsn_format.format(bsn) if bsn and bsn_format.is_valid(bsn) else bsn
+
+
 def patient_bar(patient: PatientSummary) -> dict:
     """What the patient bar shows, kept in the session for every page (JSON-safe values)."""
-    formatted_bsn = bsn_format.format(patient.bsn) if patient.bsn and bsn_format.is_valid(patient.bsn) else patient.bsn
     return {
         "display_name": patient.display_name,
         "given_name": patient.given_name,
         "birth_date": patient.birth_date.strftime("%d-%m-%Y"),
         "birth_date_iso": patient.birth_date.isoformat(),
         "sex": patient.sex.value,
-        "bsn": formatted_bsn,
+        "bsn": formatted_bsn(patient.bsn),
         "patient_number": patient.patient_number,
         "deceased": patient.deceased,
     }

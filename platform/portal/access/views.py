@@ -21,7 +21,7 @@ MAX_REASON = 1000
 @bp.app_context_processor
 def _banner() -> dict:
     return {"selected_patient": guard.banner(), "patient_context_field": patient_context_field,
-            "patient_url": patient_url}
+            "patient_url": patient_url, "formatted_bsn": selection.formatted_bsn}
 
 
 def _page_context() -> str:

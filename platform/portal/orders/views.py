@@ -49,7 +49,7 @@ def review(patient: PatientSummary):
     if catalogue.unavailable or not form.valid:
         return render_template("orders/form.html", catalogue=catalogue, form=form), 400
     tests = [t for t in catalogue.items if t.code in form.test_codes]
-    return render_template("orders/confirm.html", form=form, tests=tests)
+    return render_template("orders/confirm.html", form=form, tests=tests, patient=patient)
 
 
 @bp.post("/versturen")

@@ -1,6 +1,8 @@
-"""``portal death-notifications list``: what GPs reported through "Melden overlijden patiënt",
+"""``portal death-notifications list`` and ``processed``: what GPs reported through "Melden overlijden patiënt",
 for the hospital staff who verify a death before the EPD record is changed."""
 from __future__ import annotations
+
+from datetime import datetime, timezone
 
 import click
 from flask.cli import with_appcontext
@@ -36,4 +38,39 @@ def list_notifications(tenant_id: str) -> None:
         except EpdError as error:  # still listed: the report must not get lost
             who = f"(patient not available from the EPD: {type(error).__name__})\t"
         click.echo(f"{row.reported_at:%Y-%m-%d %H:%M}\t{row.reference}\t{who}\tdied {row.date_of_death:%Y-%m-%d}"
-                   f"\t{row.place_of_death or '-'}\treported by {row.reporter_name} (AGB {row.reporter_agb})")
+                   f"\t{row.place_of_death or '-'}\treported by {row.reporter_name} (AGB {row.reporter_agb})"
+                   f"\t{_state(row)}")
+
+
+def _state(row: DeathNotificationRecord) -> str:
+    if row.withdrawn_at is not None:
+        return f"WITHDRAWN {row.withdrawn_at:%Y-%m-%d %H:%M} by the reporter: {row.withdrawn_reason}"
+    if row.processed_at is not None:
+        return f"processed {row.processed_at:%Y-%m-%d %H:%M} by {row.processed_by}"
+    return "to be processed"
+
+
+@death_notifications_cli.command("processed")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--by", "processed_by", required=True, help="Name of the staff member who verified the report")
+@click.argument("reference")
+@with_appcontext
+def mark_processed(tenant_id: str, processed_by: str, reference: str) -> None:
+    """Record that the hospital verified and processed the report REFERENCE: from then on
+    the reporter can no longer withdraw it."""
+    tenant_app(tenant_id)  # an unknown tenant is a clear error
+    with get_platform().database.session() as db:
+        row = db.execute(select(DeathNotificationRecord).where(
+            DeathNotificationRecord.tenant_id == tenant_id, DeathNotificationRecord.reference == reference)
+            .with_for_update()).scalar_one_or_none()
+        if row is None:
+            raise click.ClickException(f"no death notification {reference} at tenant {tenant_id}")
+        if row.withdrawn_at is not None:
+            raise click.ClickException(f"{reference} was withdrawn by the reporter on {row.withdrawn_at:%Y-%m-%d %H:%M}:"
+                                       f" {row.withdrawn_reason}")
+        if row.processed_at is not None:
+            raise click.ClickException(f"{reference} was already processed on {row.processed_at:%Y-%m-%d %H:%M}")
+        row.processed_at = datetime.now(timezone.utc)
+        row.processed_by = " ".join(processed_by.split())[:200]
+        db.commit()
+    click.echo(f"{reference} processed.")

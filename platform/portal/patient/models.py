@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.models import utcnow
@@ -16,11 +16,15 @@ from ..db import Base
 
 
 class DeathNotificationRecord(Base):
-    """One reported death per patient per tenant (the unique key makes a second report of
-    the same patient a recognised duplicate, also when two providers report at once)."""
+    """One standing report of a death per patient per tenant: the unique index over the
+    reports not withdrawn makes a second report of the same patient a recognised duplicate,
+    also when two providers report at once. The reporter may withdraw it (with a reason)
+    until the hospital has processed it (``portal death-notifications processed``)."""
 
     __tablename__ = "death_notifications"
-    __table_args__ = (UniqueConstraint("tenant_id", "patient_id", name="uq_death_notifications_tenant_patient"),)
+    __table_args__ = (Index("uq_death_notifications_active", "tenant_id", "patient_id", unique=True,
+                            postgresql_where=text("withdrawn_at IS NULL"),
+                            sqlite_where=text("withdrawn_at IS NULL")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[str] = mapped_column(String(32))
@@ -36,3 +40,8 @@ class DeathNotificationRecord(Base):
     #: The EPD's reference of the submitted notification.
     reference: Mapped[str] = mapped_column(String(64))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    #: When and by whom the hospital's staff processed the report (then it stands).
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_by: Mapped[str | None] = mapped_column(String(200))

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..access import guard
 from ..audit import Action
+from ..core.freetext import normalise
 from ..db import get_database, get_session
 from ..epd.errors import EpdError, OrderRejected
 from ..epd.models import DeathNotification, PatientSummary
@@ -20,17 +22,25 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("patient", __name__, template_folder="templates")
 
+
+@bp.context_processor
+def _withdrawal() -> dict:
+    return {"may_withdraw": may_withdraw}
+
 DEATH = "Melden overlijden patiënt"
 
 
 _notifications = DeathNotificationRecord.__table__
 _REPORTED = select(_notifications).where(_notifications.c.tenant_id == bindparam("tenant"),
-                                         _notifications.c.patient_id == bindparam("patient"))
+                                         _notifications.c.patient_id == bindparam("patient"),
+                                         _notifications.c.withdrawn_at.is_(None))
+#: A reason to withdraw a report: a sentence for the hospital's staff.
+MIN_WITHDRAW_REASON, MAX_WITHDRAW_REASON = 10, 1000
 
 
 def reported_death(patient: PatientSummary):
-    """The death notification already reported through this portal for ``patient`` (a row
-    with the columns of ``DeathNotificationRecord``), or None. Read on every
+    """The standing (not withdrawn) death notification reported through this portal for
+    ``patient`` (a row with the columns of ``DeathNotificationRecord``), or None. Read on every
     Patiëntinformatie page: one autocommit statement, no transaction around it."""
     with get_database().autocommit() as conn:
         return conn.execute(_REPORTED, {"tenant": guard.tenant().id, "patient": patient.patient_id}).first()
@@ -106,3 +116,43 @@ def report_death(patient: PatientSummary):
 @guard.patient_view(DEATH, item=True)
 def death_notification_done(patient: PatientSummary):
     return render_template("patient/death_reported.html", patient=patient, reported=reported_death(patient))
+
+
+def may_withdraw(reported) -> bool:
+    """The provider who reported may withdraw, until the hospital has processed the report."""
+    return reported is not None and reported.processed_at is None and reported.account_id == current_user.account_id
+
+
+@bp.post("/patientinformatie/overlijden/intrekken")
+@guard.patient_view(DEATH)
+def withdraw_death(patient: PatientSummary):
+    """Withdraw one's own report, with a reason; logged before the record changes."""
+    reported = reported_death(patient)
+    if not may_withdraw(reported):
+        return render_template("patient/death_known.html", patient=patient, reported=reported,
+                               withdraw_error="Deze melding kan niet (meer) door u worden ingetrokken."), 409
+    reason = normalise(request.form.get("withdraw_reason", ""))
+    error = None
+    if len(reason) < MIN_WITHDRAW_REASON:
+        error = f"Vul de reden in waarom u de melding intrekt (minimaal {MIN_WITHDRAW_REASON} tekens)."
+    elif len(reason) > MAX_WITHDRAW_REASON:
+        error = f"De reden is te lang (maximaal {MAX_WITHDRAW_REASON} tekens)."
+    if error:
+        return render_template("patient/death_known.html", patient=patient, reported=reported,
+                               withdraw_error=error, withdraw_reason=reason[:MAX_WITHDRAW_REASON]), 400
+    failed = guard.audit_or_refuse(guard.audit_event(
+        Action.DEATH_NOTIFICATION, "success", patient=patient, data="Melding overlijden ingetrokken",
+        details={"withdrawn": reported.reference, "reason": reason}))
+    if failed:
+        return failed
+    with get_database().engine.begin() as conn:
+        changed = conn.execute(update(_notifications).where(
+            _notifications.c.id == reported.id, _notifications.c.withdrawn_at.is_(None),
+            _notifications.c.processed_at.is_(None)).values(
+            withdrawn_at=datetime.now(timezone.utc), withdrawn_reason=reason)).rowcount
+    if not changed:  # processed by the hospital between the page and the click
+        return render_template("patient/death_known.html", patient=patient, reported=reported_death(patient),
+                               withdraw_error="Het ziekenhuis heeft de melding intussen verwerkt."), 409
+    flash(f"Uw melding van het overlijden van {patient.display_name} is ingetrokken. Het ziekenhuis ziet de "
+          "intrekking bij de meldingen.", "success")
+    return redirect(url_for("patient.info"))

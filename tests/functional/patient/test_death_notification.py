@@ -12,6 +12,7 @@ from portal.patient.models import DeathNotificationRecord
 from portal_connectors.demo.schema import records
 from support.access import selected_context
 from support.cli import run_portal_cli
+from support.demo_epd import last_audit_record
 from support.screens import csrf, open_patient, text
 
 
@@ -117,3 +118,66 @@ def test_reported_once_then_recognised(gp, demo, app, platform):
     [line] = [line for line in listed.output.splitlines() if row.reference in line]
     assert patient.patient_number in line and patient.display_name in line and "Thuis" in line
     assert f"AGB {demo.gp_agb}" in line
+
+
+def _withdraw(client, reason: str):
+    return client.post("/patientinformatie/overlijden/intrekken",
+                       data={"csrf_token": csrf(client), **selected_context(client), "withdraw_reason": reason})
+
+
+def test_the_reporter_withdraws_until_the_hospital_processed_it(gp, demo, app, platform, login_as, client):
+    patient = _patient(demo)
+    open_patient(gp, patient)
+    tenant_id = app.extensions["portal.tenant"].id
+    day = (date.today() - timedelta(days=2)).strftime("%d-%m-%Y")
+    assert _report(gp, date_of_death=day, confirm="yes").status_code == 302
+    page = text(gp.get("/patientinformatie/overlijden", query_string=selected_context(gp)))
+    assert "Melding intrekken" in page and f"Melding intrekken voor {patient.display_name}" in page
+
+    # A reason that is empty once invisible characters are gone is no reason: nothing changes.
+    refused = _withdraw(gp, "\u200b\u202e  \u200b")
+    assert refused.status_code == 400 and "Vul de reden in" in text(refused)
+    [row] = _rows(platform, DeathNotificationRecord)
+    assert row.withdrawn_at is None
+
+    done = _withdraw(gp, "Verkeerde patiënt\u202e gekozen bij het melden")
+    assert done.status_code == 302
+    [row] = _rows(platform, DeathNotificationRecord)
+    assert row.withdrawn_at is not None and row.withdrawn_reason == "Verkeerde patiënt gekozen bij het melden"
+    last = last_audit_record(platform, tenant_id, "death_notification")
+    assert last.data == "Melding overlijden ingetrokken" and last.patient_number == patient.patient_number
+    assert json.loads(last.details) == {"withdrawn": row.reference, "reason": row.withdrawn_reason}
+    info = text(gp.get("/patientinformatie"))
+    assert "is ingetrokken" in info and "Het overlijden van deze patiënt is op" not in info
+    listed = run_portal_cli(platform, "death-notifications", "list", "--tenant", tenant_id)
+    [line] = [line for line in listed.output.splitlines() if row.reference in line]
+    assert "WITHDRAWN" in line and "Verkeerde patiënt gekozen" in line
+
+    # Withdrawn, the patient can be reported again; processed by the hospital, it stands.
+    assert _report(gp, date_of_death=day, confirm="yes").status_code == 302
+    second = [r for r in _rows(platform, DeathNotificationRecord) if r.withdrawn_at is None][0]
+    processed = run_portal_cli(platform, "death-notifications", "processed", "--tenant", tenant_id,
+                               "--by", "M. Medewerker", second.reference)
+    assert processed.exit_code == 0, processed.output
+    late = _withdraw(gp, "Toch een vergissing van mijn kant")
+    assert late.status_code == 409 and "kan niet (meer) door u worden ingetrokken" in text(late)
+    assert [r for r in _rows(platform, DeathNotificationRecord) if r.withdrawn_at is None] != []
+    again = run_portal_cli(platform, "death-notifications", "processed", "--tenant", tenant_id,
+                           "--by", "M. Medewerker", second.reference)
+    assert again.exit_code != 0 and "already processed" in again.output
+
+
+def test_only_the_reporter_may_withdraw(gp, demo, app, platform, login_as):
+    patient = _patient(demo)
+    open_patient(gp, patient)
+    assert _report(gp, date_of_death=date.today().strftime("%d-%m-%Y"), confirm="yes").status_code == 302
+    colleague = app.test_client()
+    colleague.environ_base["REMOTE_ADDR"] = gp.environ_base["REMOTE_ADDR"]
+    login_as(colleague, {"agb_code": demo.gp_agb, "practice_agb": demo.practice_agb, "name": "Dr. Collega",
+                         "uzi_number": "900123999"})
+    open_patient(colleague, patient)
+    page = text(colleague.get("/patientinformatie/overlijden", query_string=selected_context(colleague)))
+    assert "is al gemeld" in page and "Melding intrekken" not in page
+    assert _withdraw(colleague, "Ik wil deze melding intrekken").status_code == 409
+    [row] = _rows(platform, DeathNotificationRecord)
+    assert row.withdrawn_at is None
