@@ -54,7 +54,7 @@ class Browser:
     def __init__(self, plan: dict, client_no: int, started: float, samples: list, errors: dict, transport=None):
         host = plan["host"]
         headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": f"192.0.2.{10 + client_no}",
-                   "Referer": f"https://{host}/", "User-Agent": "portal-bench"}
+                   "User-Agent": "portal-bench"}
         self.http = httpx.Client(base_url=plan["base_url"], follow_redirects=False, timeout=30.0, transport=transport,
                                  headers=headers)
         self.cookie_name: str | None = None

@@ -3,6 +3,9 @@
 Walks the url_map, so each form added later is covered. The only exemption is the
 token-authenticated inzagelog API (server to server, no cookies).
 """
+import pytest
+
+from support.access import PRIVATE_PAGE
 from support.hardening import INTERNALS, post_rules, row_counts
 
 EXEMPT = {"audit_api.inzagelog_api"}
@@ -20,7 +23,7 @@ def test_every_post_without_a_token_is_refused(selected, app, platform):
     client = selected.client
     walked = []
     for endpoint, url in post_rules(app):
-        if endpoint in EXEMPT:
+        if endpoint in EXEMPT or endpoint == "auth.logout":  # ends the session even so: below
             continue
         for token in (None, "forged-token", "ImFiYyI.Zm9v.YmFy"):
             before = row_counts(platform, app)
@@ -33,10 +36,23 @@ def test_every_post_without_a_token_is_refused(selected, app, platform):
             assert not INTERNALS.search(response.get_data(as_text=True)), url
             assert row_counts(platform, app) == before, url
         walked.append(endpoint)
-    assert {"auth.logout", "access.choose", "access.proceed"} <= set(walked)
-    # Still logged in with the patient selected: the refused logout did not happen.
+    assert {"access.choose", "access.proceed"} <= set(walked)
+    # Still logged in with the patient selected: nothing refused changed the session.
     page = client.get("/")
     assert page.status_code == 200 and "Geen patiënt geselecteerd" not in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"])
+def test_a_logout_without_a_valid_token_still_ends_the_session(selected, token):
+    """Logging out never leaves a session alive: the refused token does not keep it, and the
+    page says the provider is logged out (not that the session had expired)."""
+    client = selected.client
+    response = client.post("/logout", data={"csrf_token": token} if token else {})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    login_page = client.get("/login").get_data(as_text=True)
+    assert "U bent uitgelogd." in login_page and "sessie was verlopen" not in login_page
+    private = client.get(PRIVATE_PAGE)
+    assert private.status_code == 302 and private.headers["Location"].endswith("/login")
 
 
 def test_a_json_post_without_token_is_refused_too(client):

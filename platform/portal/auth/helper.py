@@ -117,8 +117,8 @@ def exchange(portal_url: str, signer: CardSigner, client: httpx.Client) -> str:
     tenant = re.search(r'data-tenant="([^"]+)"', page.text)
     if page.status_code != 200 or not csrf or not tenant:
         raise HelperError(f"{base} is geen zorgverlenersportaal (inlogpagina niet gevonden).")
-    # Flask-WTF checks the Referer on HTTPS as well as the token.
-    headers = {"X-CSRFToken": csrf.group(1), "Referer": f"{base}/login"}
+    # The token alone: a client that is not a browser sends neither Origin nor Sec-Fetch-Site.
+    headers = {"X-CSRFToken": csrf.group(1)}
     issued = client.post(f"{base}/login/uzi/challenge", headers=headers)
     if issued.status_code != 200:
         raise HelperError(issued.json().get("message", "Het portaal gaf geen inlogpoging."))

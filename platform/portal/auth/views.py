@@ -43,8 +43,13 @@ def _refusal(exc: LoginRefused):
 
 @bp.errorhandler(CSRFError)
 def _csrf_error(_exc):
+    """A refused CSRF token or origin (``portal.web.origin``) on an auth endpoint."""
     if request.endpoint in ("auth.challenge", "auth.response"):
         return _refusal(LoginRefused("request_invalid"))
+    if request.endpoint == "auth.logout":
+        # Logging out must never leave a session alive: whoever asks to end it (a stale
+        # form, even another site) gets it ended, which is what the provider wanted anyway.
+        return _end_session()
     flash("Uw sessie was verlopen. Probeer het opnieuw.", "error")
     return redirect(url_for("auth.login"))
 
@@ -156,6 +161,13 @@ def _b64(data: bytes) -> str:
 
 @bp.post("/logout", endpoint="logout")
 def logout_view():
-    logout(current_user._get_current_object())
+    return _end_session()
+
+
+def _end_session():
+    """Log out whoever is logged in (audited; the session is cleared) and say so on the login
+    page. Nobody logged in: nothing to end (a page remembered for after login stays)."""
+    if current_user.is_authenticated:
+        logout(current_user._get_current_object())
     flash("U bent uitgelogd.", "info")
     return redirect(url_for("auth.login"))

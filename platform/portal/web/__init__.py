@@ -6,6 +6,8 @@ Listed in ``portal.app.BLUEPRINTS`` as ``portal.web:bp`` (the health blueprint);
 
 - ``portal.core.security.TrustedProxyFix`` around the WSGI app: forwarded headers count
   only from the tenant's ``auth.trusted_proxies``;
+- ``origin``: POST/PUT/PATCH/DELETE only from the portal's own origin (Origin,
+  Sec-Fetch-Site), on top of the CSRF token;
 - ``headers``: CSP, HSTS, Referrer-Policy, nosniff, Permissions-Policy, ``no-store``;
 - ``errors``: Dutch error pages (JSON for APIs), 503 without database access when the
   database is down;
@@ -18,7 +20,7 @@ from flask import Flask, Request
 from werkzeug.exceptions import BadRequest
 
 from ..core.security import TrustedProxyFix
-from . import errors, headers, logscrub, ratelimit
+from . import errors, headers, logscrub, origin, ratelimit
 from .health import bp
 
 __all__ = ["PortalRequest", "bp", "init_app"]
@@ -42,6 +44,7 @@ def init_app(app: Flask) -> None:
     tenant = app.extensions["portal.tenant"]
     app.request_class = PortalRequest
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, tenant.auth.trusted_proxies)  # type: ignore[method-assign]
+    origin.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)

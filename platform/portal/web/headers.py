@@ -3,7 +3,11 @@
 - A strict Content-Security-Policy: scripts, styles and images only from the portal
   itself, no inline script or style (templates have none: a test renders every page and
   checks), no framing, no plugins, forms only to the portal.
-- HSTS, no referrer, no MIME sniffing, no powerful browser features.
+- HSTS (from here only: the example nginx site does not add it, or it would come twice),
+  the referrer only within the portal (``same-origin``: its URLs never carry patient
+  identifiers, and other sites get none; browsers then send a real ``Origin`` on the
+  portal's own POSTs, which ``portal.web.origin`` checks, where ``no-referrer`` made it
+  ``null``), no MIME sniffing, no powerful browser features.
 - ``Cache-Control: no-store`` on everything but static and theme files: pages after
   login and every response carrying patient data must never sit in a browser or proxy
   cache. Static files carry no data of anyone.
@@ -34,7 +38,7 @@ def content_security_policy(helper_port: int) -> str:
 
 HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Permissions-Policy": ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
