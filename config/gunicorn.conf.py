@@ -7,7 +7,15 @@ one PostgreSQL, which holds sessions, rate-limit counters and the audit chain.
 import multiprocessing
 import os
 
-bind = os.environ.get("PORTAL_BIND", "127.0.0.1:8000")
+# A Unix socket by default: only the proxy can connect to it (see umask below), so no other
+# process on the machine can reach gunicorn and pose as the proxy. The tenant lists "unix"
+# in auth.trusted_proxies. PORTAL_BIND takes one address or several separated by spaces
+# (unix:PATH, HOST:PORT); a node behind a proxy on another machine binds its internal
+# address instead and must accept connections from that proxy alone (README, "Deploy").
+bind = os.environ.get("PORTAL_BIND", "unix:/run/zorgverlenersportaal/portal.sock").split()
+# The socket is created srwxrwx---: the service user and its group, of which nginx's user
+# is a member, and nobody else.
+umask = 0o007
 workers = int(os.environ.get("PORTAL_WORKERS", multiprocessing.cpu_count() * 2))
 threads = int(os.environ.get("PORTAL_THREADS", 4))
 worker_class = "gthread"
@@ -19,9 +27,12 @@ preload_app = True
 max_requests = 5000
 max_requests_jitter = 500
 # Forwarded headers are the portal's business alone (portal.core.security.TrustedProxyFix,
-# driven by each tenant's auth.trusted_proxies): gunicorn must not act on them itself.
-forwarded_allow_ips = "127.0.0.1"
+# driven by each tenant's auth.trusted_proxies): gunicorn must not act on them itself —
+# neither on the scheme headers nor on SCRIPT_NAME/PATH_INFO headers, which gunicorn
+# would otherwise accept from any peer on a Unix socket.
+forwarded_allow_ips = ""
 secure_scheme_headers = {}
+forwarder_headers = ""
 # Request limits well above what the portal needs; the app refuses bodies over 256 KiB.
 limit_request_line = 8190
 limit_request_fields = 100

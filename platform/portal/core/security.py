@@ -5,15 +5,21 @@ request) unless it is in ``PUBLIC_ENDPOINTS`` or its view is decorated with
 ``@public_endpoint``. Keep both short: anything public is reachable by anyone.
 
 Forwarded headers (``X-Forwarded-For``/``-Proto``) and the forwarded client certificate
-are believed from one place only: the direct TCP peer must be one of the tenant's
-``auth.trusted_proxies``. ``TrustedProxyFix`` applies werkzeug's ``ProxyFix`` to such
-requests alone, and ``from_trusted_proxy`` answers the same question for the
-certificate header, so both rest on one list and one check.
+are believed from one place only: the direct peer must be one of the tenant's
+``auth.trusted_proxies``. An entry is an address or network (CIDR) of a proxy reaching
+gunicorn over TCP, or ``unix``: the request came in over gunicorn's Unix socket, which only
+the proxy can open (config/gunicorn.conf.py; README, "Deploy"). Nothing else is trusted —
+loopback neither, since any process on the machine can connect there.
+``TrustedProxyFix`` applies werkzeug's ``ProxyFix`` to such requests alone, and
+``from_trusted_proxy`` answers the same question for the certificate header, so both rest
+on one list and one check (``trusted_peer``).
 """
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from flask import Flask, request
@@ -43,6 +49,10 @@ def is_public(app: Flask, endpoint: str | None) -> bool:
     return bool(getattr(app.view_functions.get(endpoint), "public_endpoint", False))
 
 
+#: The ``auth.trusted_proxies`` entry for "arrived over gunicorn's Unix socket".
+UNIX_SOCKET = "unix"
+
+
 def parse_networks(networks: Iterable[str]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(net, strict=False) for net in networks)
 
@@ -56,10 +66,44 @@ def address_in(address: str | None, networks) -> bool:
     return any(ip in net for net in networks)
 
 
+def over_unix_socket(environ: dict) -> bool:
+    """Did the request come in over a Unix socket? Known from the connection itself
+    (gunicorn puts it in ``gunicorn.socket``), never from anything the client sent;
+    a server that does not expose its socket: no."""
+    return getattr(environ.get("gunicorn.socket"), "family", None) == socket.AF_UNIX
+
+
+@dataclass(frozen=True)
+class ProxyTrust:
+    """A tenant's ``auth.trusted_proxies``, parsed: networks, and whether ``unix`` is listed."""
+
+    networks: tuple
+    unix: bool = False
+
+    @classmethod
+    def parse(cls, entries: Iterable[str]) -> "ProxyTrust":
+        entries = tuple(entries)
+        return cls(parse_networks(e for e in entries if e != UNIX_SOCKET), UNIX_SOCKET in entries)
+
+    def __bool__(self) -> bool:
+        return self.unix or bool(self.networks)
+
+    def trusts(self, environ: dict, address: str | None) -> bool:
+        """Is the direct peer of ``environ`` (at TCP ``address``) a trusted proxy?"""
+        if over_unix_socket(environ):
+            return self.unix
+        return address_in(address, self.networks)
+
+
 def peer_address(environ: dict) -> str:
     """The direct TCP peer, also after ``TrustedProxyFix`` rewrote ``REMOTE_ADDR``."""
     original = environ.get(_PROXY_FIX_ORIGINAL) or {}
     return original.get("REMOTE_ADDR") or environ.get("REMOTE_ADDR") or ""
+
+
+def trusted_peer(environ: dict, proxies: Iterable[str]) -> bool:
+    """Did the request in ``environ`` arrive straight from one of ``proxies``?"""
+    return ProxyTrust.parse(proxies).trusts(environ, peer_address(environ))
 
 
 def from_trusted_proxy(proxies: Iterable[str] | None = None) -> bool:
@@ -69,7 +113,7 @@ def from_trusted_proxy(proxies: Iterable[str] | None = None) -> bool:
 
     if proxies is None:
         proxies = current_app.extensions["portal.tenant"].auth.trusted_proxies
-    return address_in(peer_address(request.environ), parse_networks(proxies))
+    return trusted_peer(request.environ, proxies)
 
 
 class TrustedProxyFix:
@@ -79,10 +123,10 @@ class TrustedProxyFix:
 
     def __init__(self, app: Callable, proxies: Iterable[str]):
         self.app = app
-        self.networks = parse_networks(proxies)
+        self.trust = ProxyTrust.parse(proxies)
         self.fixed = ProxyFix(app, x_for=1, x_proto=1, x_host=0, x_port=0, x_prefix=0)
 
     def __call__(self, environ: dict, start_response: Callable):
-        if self.networks and address_in(environ.get("REMOTE_ADDR"), self.networks):
+        if self.trust and self.trust.trusts(environ, environ.get("REMOTE_ADDR")):
             return self.fixed(environ, start_response)
         return self.app(environ, start_response)

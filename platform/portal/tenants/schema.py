@@ -78,8 +78,9 @@ class AuthConfig(_Strict):
     allowed_roles: tuple[str, ...] = ("01.015", "01.047")
     demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
     trusted_proxies: tuple[str, ...] = Field((), description=(
-        "Addresses (CIDR) of the reverse proxies: only from these are X-Forwarded-For/-Proto "
-        "and the forwarded client certificate believed"))
+        "The reverse proxies: only from these are X-Forwarded-For/-Proto and the forwarded client "
+        "certificate believed. 'unix' for requests over gunicorn's Unix socket (the proxy on the "
+        "same machine), or the proxy's address or network (CIDR) when it connects over TCP"))
     client_cert_header: str = "X-SSL-Client-Cert"
     challenge_seconds: int = Field(120, ge=10, le=900)
     helper_port: int = Field(8723, ge=1024, le=65535, description="Loopback port of 'portal-uzi-login serve' on the GP's PC")
@@ -110,8 +111,15 @@ class AuthConfig(_Strict):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for net in value:
-            ipaddress.ip_network(net, strict=False)
+        for entry in value:
+            if entry == "unix":  # portal.core.security.UNIX_SOCKET
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is neither 'unix' (requests over gunicorn's Unix socket) nor an address or "
+                    "network such as 10.0.10.5 or 10.0.10.0/24 (the proxy connecting over TCP)") from None
         return value
 
 

@@ -90,6 +90,19 @@ def test_bad_hap_range(tenants_dir):
     assert any("access.hap_ip_ranges" in p for p in problems(tenants_dir))
 
 
+@pytest.mark.parametrize("entry", ["localhost", "unix:/run/portal.sock", "UNIX", "10.0.10.300"])
+def test_bad_trusted_proxy(tenants_dir, entry):
+    edit(tenants_dir, "zgt", lambda d: d["auth"].__setitem__("trusted_proxies", [entry]))
+    found = [p for p in problems(tenants_dir) if "auth.trusted_proxies" in p]
+    assert found and repr(entry) in found[0] and "neither 'unix'" in found[0], found
+
+
+def test_trusted_proxies_take_the_unix_socket_and_networks(tenants_dir):
+    edit(tenants_dir, "zgt", lambda d: d["auth"].__setitem__("trusted_proxies", ["unix", "10.0.10.5", "10.0.20.0/24"]))
+    (zgt,) = [t for t in load_tenants(tenants_dir, REPO / "themes", CONNECTORS) if t.id == "zgt"]
+    assert zgt.auth.trusted_proxies == ("unix", "10.0.10.5", "10.0.20.0/24")
+
+
 def test_broken_yaml(tenants_dir):
     (tenants_dir / "zgt" / "tenant.yaml").write_text("id: zgt\nhostnames: [a, b\n")
     found = problems(tenants_dir)
