@@ -55,7 +55,7 @@ test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql:/
 	PORTAL_ENV=testing $(PY) -m pytest
 
 screenshots: system-deps install ## Refresh docs/screenshots (the README's pictures) from the browser tests
-	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py
+	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py tests/e2e/test_browser_patient_bar.py
 
 scan: install ## sqlmap and wapiti against the portal on loopback, logged in (slow; installs them when root)
 	@bash scripts/install-system-deps.sh --scan

@@ -42,6 +42,7 @@ BLUEPRINTS = [
     "portal.record.views:bp",
     "portal.results.views:bp",
     "portal.orders.views:bp",
+    "portal.printing.views:bp",
     # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
     "portal.web:bp",
 ]

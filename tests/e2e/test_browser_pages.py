@@ -18,23 +18,26 @@ EXPECTED = {"Home", "Patiënt zoeken", "Patiëntinformatie", "Zorgmomenten", "Do
 
 
 def print_problems(page: Page, label: str) -> list[str]:
-    """What is wrong with the page as printed: navigation or buttons shown, content or the
-    patient's name missing, content wider than the paper."""
+    """What is wrong with the page as printed: navigation or buttons shown, content missing,
+    the patient's name missing on a patient page (or printed on a page about no patient, such
+    as a list of other patients), content wider than the paper."""
     page.emulate_media(media="print")
     try:
         state = page.evaluate("""() => {
             const shown = sel => [...document.querySelectorAll(sel)].some(
                 el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden');
             const main = document.querySelector('main');
-            return {nav: shown('nav.main-nav'), footer: shown('.site-footer'), buttons: shown('main button, main .button, header button'),
+            return {nav: shown('nav.main-nav'), footer: shown('.site-footer'), buttons: shown('main button, main .button, header button, .patient-bar button'),
                     heading: shown('main h1'), banner: shown('[data-testid=patient-banner] .patient-name'),
+                    patientPage: document.body.classList.contains('patient-page'),
                     overflow: main ? main.scrollWidth - main.clientWidth : 0};
         }""")
     finally:
         page.emulate_media(media="screen")
     problems = [f"{label}: {what} when printed" for what, bad in (
         ("navigation shown", state["nav"]), ("footer shown", state["footer"]), ("buttons shown", state["buttons"]),
-        ("no heading", not state["heading"]), ("no patient name", not state["banner"]),
+        ("no heading", not state["heading"]), ("no patient name", state["patientPage"] and not state["banner"]),
+        ("the selected patient's name on a page about no patient", not state["patientPage"] and state["banner"]),
         (f"content {state['overflow']}px too wide", state["overflow"] > 2)) if bad]
     return problems
 
@@ -47,11 +50,15 @@ def test_every_menu_page_loads_is_accessible_and_prints(portal, page, tenant_id,
     check_axe = axe_unavailable() is None
     problems: list[str] = []
     visited: list[str] = []
+    printable: list[str] = []
 
     def visit(label: str, url: str, top_level: bool) -> None:
         visited.append(label)
         expect(page.locator("main h1")).to_be_visible()
         expect(page.get_by_test_id("patient-banner")).to_contain_text(patient.display_name)
+        if page.locator("body.patient-page").count():
+            printable.append(label)
+            expect(page.get_by_test_id("patient-banner").get_by_role("button", name="Afdrukken")).to_be_visible()
         problems.extend(f"{label}: {p}" for p in page.problems)
         page.problems.clear()
         if check_axe:
@@ -63,5 +70,7 @@ def test_every_menu_page_loads_is_accessible_and_prints(portal, page, tenant_id,
     walk_menu(page, visit)
     assert problems == [], "\n".join(problems)
     assert EXPECTED <= set(visited), f"not in the menu: {sorted(EXPECTED - set(visited))}"
+    assert EXPECTED - {"Home", "Patiënt zoeken", "Zorgmomenten"} <= set(printable), \
+        f"patient pages without Afdrukken: {sorted(EXPECTED - set(printable))}"
     if portal.platform.tenants[tenant_id].menu_enabled("orders"):
         assert "Aanvragen" in visited

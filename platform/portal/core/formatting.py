@@ -1,4 +1,4 @@
-"""Jinja filters for Dutch display: dates as dd-mm-jjjj, sex in Dutch, and the like."""
+"""Jinja filters for Dutch display: dates as dd-mm-jjjj, sex in Dutch, ages, and the like."""
 from __future__ import annotations
 
 import re
@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ..access.guard import today as hospital_today
+from ..access.selection import age_on
 from ..epd import models as m
 
 #: Hospital local time: naive datetimes from the EPD already are; aware ones are converted.
@@ -49,6 +51,28 @@ def nl_datetime(value: datetime | None) -> str:
     if isinstance(value, datetime) and value.tzinfo is not None:
         value = value.astimezone(LOCAL_ZONE)
     return value.strftime("%d-%m-%Y %H:%M")
+
+
+def nl_age(birth_date_iso: str | None, today: date | None = None) -> str:
+    """The age shown beside a birth date ("62 jaar"; "5 maanden", "12 dagen" under a year),
+    on ``today`` (default: the hospital's date, ``guard.today()``), computed when the page is
+    rendered: the session keeps the birth date, never an age that goes stale. Empty for no
+    or a malformed date, or one after ``today``."""
+    try:
+        born = date.fromisoformat(birth_date_iso) if birth_date_iso else None
+    except (TypeError, ValueError):
+        born = None
+    on = today or hospital_today()
+    if born is None or born > on:
+        return ""
+    years = age_on(born.isoformat(), on)
+    if years >= 1:
+        return f"{years} jaar"
+    months = (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+    if months >= 1:
+        return "1 maand" if months == 1 else f"{months} maanden"
+    days = (on - born).days
+    return "1 dag" if days == 1 else f"{days} dagen"
 
 
 def nl_sex(value) -> str:
@@ -95,3 +119,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(nl_date)
     app.add_template_filter(nl_datetime)
     app.add_template_filter(nl_sex)
+    app.add_template_filter(nl_age)
