@@ -17,10 +17,10 @@ def _server_url(url: str) -> str:
 
 
 @contextmanager
-def private_database(folder: Path) -> Iterator[str]:
-    """A fresh, empty database: SQLite in ``folder``, or — when DATABASE_URL points at
-    PostgreSQL — a database of its own on that server, dropped afterwards."""
-    configured = os.environ.get("DATABASE_URL", "")
+def private_database(folder: Path, server: str | None = None) -> Iterator[str]:
+    """A fresh, empty database: SQLite in ``folder``, or — when ``server`` (default:
+    DATABASE_URL) points at PostgreSQL — a database of its own on that server, dropped afterwards."""
+    configured = server or os.environ.get("DATABASE_URL", "")
     if not configured.startswith("postgresql"):
         yield f"sqlite:///{folder / 'portal.sqlite'}"
         return
