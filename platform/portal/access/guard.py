@@ -17,20 +17,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
 
-from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import String, bindparam, cast, func, select
+from werkzeug.exceptions import NotFound
 
-from ..audit import Action, AuditEvent, AuditWriteError, record
+from ..audit import Action, AuditEvent, AuditWriteError, record, record_all
 from ..auth.sessions import ACCOUNT_EXTRAS
 from ..db import get_database, per_dialect
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
 from .decision import Decision, Outcome, ProviderFacts, decide
 from .models import CoveringAuthorisation, EmergencyAccess, RecentPatient
+from . import selection
 from .network import in_ranges
 from .selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
-from . import selection
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,21 @@ def audit_or_refuse(event: AuditEvent):
         record(event)
     except AuditWriteError:
         log.error("audit record could not be written; refusing the %s request", event.action)
+        return render_template("access/audit_unavailable.html"), 503
+    return None
+
+
+def audit_list(name: str, details: dict[str, str], shown: Iterable[tuple[PatientSummary, Decision]]):
+    """Log a search or patient list *and every patient it shows*: one ``Action.SEARCH``
+    record with the criteria, and one ``Action.LISTED`` record per row, so that each patient
+    finds "Getoond in lijst ..." in their inzagelog (NEN 7513). All are appended at once;
+    None when written, else the 503 response to send instead of the list (fail closed)."""
+    events = [audit_event(Action.SEARCH, "success", data=name, details=details)]
+    events += [audit_event(Action.LISTED, "success", patient=p, data=name, grounds=d.grounds) for p, d in shown]
+    try:
+        record_all(events)
+    except AuditWriteError:
+        log.error("audit records of a patient list could not be written; the list is not shown")
         return render_template("access/audit_unavailable.html"), 503
     return None
 
@@ -285,12 +301,14 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
                 if source == SELECTED:
                     clear_selection()
                 return deny(patient, decision, data)
+            g.access_decision = decision
+            g.patient_context = selection.bind(patient)
+            if item:
+                return _item_answer(view, patient, decision, data, kwargs)
             failed = audit_or_refuse(audit_event(Action.VIEW, "success", patient=patient, data=data,
                                                  grounds=decision.grounds))
             if failed:
                 return failed
-            g.access_decision = decision
-            g.patient_context = selection.bind(patient)
             return view(patient, **kwargs)
 
         setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item))
@@ -299,14 +317,38 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
     return decorate
 
 
+def _item_answer(view, patient: PatientSummary, decision: Decision, data: str, kwargs: dict):
+    """An item route's answer and its audit record. The item is looked up first, so that a
+    request for an item that does not exist, or is not this patient's, is logged as a
+    refused request and never as a view of the selected patient; what the view made leaves
+    only once its record is written (fail closed, as for every patient route)."""
+    try:
+        response = make_response(view(patient, **kwargs))
+    except NotFound:
+        response = None
+    if response is None or response.status_code == 404:
+        failed = audit_or_refuse(audit_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
+                                             grounds=decision.grounds, details={"refusal": "unknown_item"}))
+        if failed:
+            return failed
+        if response is None:
+            raise NotFound()
+        return response
+    if response.status_code >= 500:  # the EPD failed: epd_failure logged the attempt
+        return response
+    failed = audit_or_refuse(audit_event(Action.VIEW, "success", patient=patient, data=data, grounds=decision.grounds))
+    return failed or response
+
+
 def emergency_expiry() -> datetime:
     return datetime.now(timezone.utc) + timedelta(minutes=tenant().access.emergency_access_minutes)
 
 
-def offer(patients: Iterable[PatientSummary]) -> list[tuple[str, PatientSummary, Decision]]:
-    """Filter a result list to the patients this provider may open and hand out a random
-    token per patient for the "Kies deze patiënt" button."""
-    shown = visible(patients)
+def offer(shown: Iterable[tuple[PatientSummary, Decision]]) -> list[tuple[str, PatientSummary, Decision]]:
+    """A random token per listed patient for its "Kies deze patiënt" button. ``shown`` are
+    (patient, decision) pairs the list already decided (``visible``/``decide_for``): a list
+    decides access once; an unlistable pair here is a bug and is left out."""
+    shown = [(p, d) for p, d in shown if d.listable]
     by_id = selection.remember_offer([p.patient_id for p, _ in shown])
     return [(by_id[p.patient_id], p, d) for p, d in shown]
 

@@ -11,6 +11,6 @@ Public API (see the interfaces agreed between the feature modules)::
 the patient data (fail closed).
 """
 from .events import OUTCOMES, Action, AuditEvent, AuditWriteError
-from .writer import record
+from .writer import record, record_all
 
-__all__ = ["OUTCOMES", "Action", "AuditEvent", "AuditWriteError", "record"]
+__all__ = ["OUTCOMES", "Action", "AuditEvent", "AuditWriteError", "record", "record_all"]

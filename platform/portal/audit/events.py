@@ -21,6 +21,9 @@ class Action(str, enum.Enum):
     LOGIN = "login"
     LOGOUT = "logout"
     SEARCH = "search"
+    #: A patient shown as a row of a list (search results, Klinische patiënten, SEH
+    #: overzicht, Recente): one record per patient, so it is in that patient's inzagelog.
+    LISTED = "listed"
     VIEW = "view"
     EXPORT = "export"
     PRINT = "print"

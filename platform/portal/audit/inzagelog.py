@@ -29,12 +29,13 @@ EMERGENCY_PREFIX = "emergency_access:"
 
 #: Events that show a provider worked with the patient's data (logins, denials and
 #: the patient portal's own retrievals are not accesses to the record).
-PATIENT_ACTIONS = (Action.VIEW, Action.SEARCH, Action.PRINT, Action.EXPORT, Action.EMERGENCY_ACCESS,
+PATIENT_ACTIONS = (Action.VIEW, Action.SEARCH, Action.LISTED, Action.PRINT, Action.EXPORT, Action.EMERGENCY_ACCESS,
                    Action.DEATH_NOTIFICATION, Action.ORDER)
 
 ACTIVITY_NAMES = {
     Action.VIEW: "Ingezien",
     Action.SEARCH: "Gezocht en gevonden",
+    Action.LISTED: "Getoond in lijst",
     Action.PRINT: "Afgedrukt",
     Action.EXPORT: "Geëxporteerd",
     Action.EMERGENCY_ACCESS: "Dossier geopend via noodprocedure",

@@ -98,6 +98,35 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
 
 
+def record_all(events: list[AuditEvent], database: Database | None = None) -> None:
+    """Append ``events`` (all of one tenant) in one transaction: all are written, in order,
+    or none (``AuditWriteError``). For a list that shows many patients: one lock of the
+    chain head instead of one per patient."""
+    if not events:
+        return
+    if len(events) == 1:
+        record(events[0], database)
+        return
+    app_database, app_system = _context_defaults()
+    database = database or app_database
+    if database is None:
+        raise AuditWriteError("no database to write the audit records to (pass one outside a Flask app)")
+    if len({event.tenant_id for event in events}) != 1:
+        raise ValueError("record_all appends to one tenant's chain at a time")
+    try:
+        with database.engine.connect() as conn:
+            try:
+                for event in events:
+                    _append(conn, event, event.system or app_system or DEFAULT_SYSTEM)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+    except SQLAlchemyError as exc:
+        raise AuditWriteError(f"audit records for tenant '{events[0].tenant_id}' not written: "
+                              f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
+
+
 def _statement_values(event: AuditEvent, system: str) -> dict:
     fields = _fields(event, system)
     return {**fields, **{f"p{n}": part for n, part in enumerate(canonical_parts(fields))}}
@@ -128,7 +157,7 @@ def _fields(event: AuditEvent, system: str) -> dict:
 def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
     """Lock the tenant's chain head for this transaction; (seq, hash) of the newest record."""
     dialect = conn.dialect.name
-    if dialect == "sqlite":
+    if dialect == "sqlite" and not conn.in_transaction():
         # pysqlite would only BEGIN (deferred) at the first write; read-then-write in a
         # deferred transaction can fail to upgrade its lock. Take the write lock first.
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -26,6 +26,9 @@ bp = Blueprint("search", __name__, template_folder="templates")
 
 #: Most results one search shows; more means the provider should fill in more fields.
 RESULT_LIMIT = 50
+#: Most matches asked of the EPD: the result limit applies after the access filter, so
+#: the EPD is asked for far more (criteria are specific: a BSN, or a name with a birth date).
+EPD_SEARCH_LIMIT = 1000
 #: How many recently opened patients "Recente" shows.
 RECENT_LIMIT = 50
 #: The SEH overzicht shows the visits of the last 7 days (manual 2.1.3).
@@ -46,20 +49,35 @@ def search():
     if not form.valid:
         return render_template("search/search.html", form=form, rows=None), 400
     try:
-        found = list(guard.connector().search_patients(form.criteria, limit=RESULT_LIMIT + 1))
-        truncated = len(found) > RESULT_LIMIT
-        shown = [p for p, _ in guard.visible(found[:RESULT_LIMIT]) if form.refinements.match_summary(p)]
-        if form.refinements.needs_address:
-            shown = [p for p in shown if _address_matches(form, p)]
+        shown, truncated = _matches(form, guard.connector().search_patients(form.criteria, limit=EPD_SEARCH_LIMIT))
     except EpdError as error:
         return _unavailable(error, "Patiënt zoeken", "search/search.html", form.audit_details(), form=form, rows=None,
                             unavailable=True)
     details = {**form.audit_details(), "results": str(len(shown))}
-    failed = guard.audit_or_refuse(guard.audit_event(Action.SEARCH, "success", data="Patiënt zoeken", details=details))
+    failed = guard.audit_list("Patiënt zoeken", details, shown)
     if failed:
         return failed
     rows = [Row(token, p, None, d) for token, p, d in guard.offer(shown)]
     return render_template("search/search.html", form=form, rows=rows, truncated=truncated)
+
+
+def _matches(form: SearchForm, found) -> tuple[list[tuple[PatientSummary, Decision]], bool]:
+    """The first ``RESULT_LIMIT`` patients this provider may open that match every field,
+    and whether more such patients match. The limit counts only patients the provider may
+    see, after the access filter: "meer patiënten gevonden" never tells of others."""
+    found = list(found)
+    if len(found) >= EPD_SEARCH_LIMIT:
+        log.warning("search reached the EPD's limit of %d matches", EPD_SEARCH_LIMIT)
+    shown: list[tuple[PatientSummary, Decision]] = []
+    for patient, decision in guard.decide_for(found):
+        if not decision.listable or not form.refinements.match_summary(patient):
+            continue
+        if form.refinements.needs_address and not _address_matches(form, patient):
+            continue
+        if len(shown) == RESULT_LIMIT:
+            return shown, True
+        shown.append((patient, decision))
+    return shown, False
 
 
 def _unavailable(error: EpdError, name: str, template: str, criteria: dict[str, str] | None = None, **context):
@@ -134,12 +152,11 @@ def _patient_list(template: str, name: str, load: Callable[[set[str] | None], Se
     decisions = {p.patient_id: d for p, d in guard.visible({e[0].patient_id: e[0] for e in entries}.values())}
     entries = [e for e in entries if e[0].patient_id in decisions]
     page = paginate(entries, requested_page())
-    failed = guard.audit_or_refuse(guard.audit_event(
-        Action.SEARCH, "success", data=name,
-        details={"list": name, "results": str(len(entries)), "page": str(page.page)}))
+    on_page = list({p.patient_id: (p, decisions[p.patient_id]) for p, _ in page.items}.values())
+    failed = guard.audit_list(name, {"list": name, "results": str(len(entries)), "page": str(page.page)}, on_page)
     if failed:
         return failed
-    tokens = {p.patient_id: token for token, p, _ in guard.offer([e[0] for e in page.items])}
+    tokens = {p.patient_id: token for token, p, _ in guard.offer(on_page)}
     rows = [Row(tokens[p.patient_id], p, entry, decisions[p.patient_id]) for p, entry in page.items
             if p.patient_id in tokens]
     return render_template(template, page=page, rows=rows)

@@ -116,6 +116,12 @@ def test_lists_are_audited(gp, app, platform):
     tenant_id = app.extensions["portal.tenant"].id
     gp.get("/patient-zoeken/seh-overzicht")
     with platform.database.session() as db:
-        record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+        record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
+                                                      AuditRecord.action == "search")
                             .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
-    assert record.action == "search" and json.loads(record.details)["list"] == "SEH overzicht"
+        listed = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
+                                                      AuditRecord.seq > record.seq)).scalars().all()
+    assert json.loads(record.details)["list"] == "SEH overzicht"
+    # Then one record per patient the list showed (tests/functional/search/test_lists_nen7513.py).
+    assert len(listed) == int(json.loads(record.details)["results"]) or len(listed) == 25
+    assert all(r.action == "listed" and r.data == "SEH overzicht" for r in listed)

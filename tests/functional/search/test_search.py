@@ -134,11 +134,13 @@ def test_every_search_is_audited_with_its_criteria(gp, demo, app, platform):
     tenant_id = app.extensions["portal.tenant"].id
     search(gp, bsn=demo.patient.bsn)
     with platform.database.session() as db:
-        record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
-                            .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
+        record, listed = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id)
+                                    .order_by(AuditRecord.seq.desc()).limit(2)).scalars().all()[::-1]
     details = json.loads(record.details)
     assert record.action == "search" and record.user_agb == demo.gp_agb
     assert details["kind"] == "bsn" and details["bsn"] == demo.patient.bsn and details["results"] == "1"
+    # The one patient shown has a record of its own, for that patient's inzagelog.
+    assert (listed.action, listed.data, listed.patient_number) == ("listed", "Patiënt zoeken", demo.patient.patient_number)
 
 
 def test_choosing_leads_to_ga_verder_and_patient_information(gp, demo):
