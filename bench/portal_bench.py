@@ -50,6 +50,7 @@ from bench_setup import (HOST, REPO, TENANT, PortalDatabase, create_accounts, gp
                          tenant_folders)
 from epd_cache import DEFAULT_SEED, cached_epd  # noqa: E402
 
+from portal.audit.checkpoints import new_key_pair  # noqa: E402
 from portal.audit.models import AuditRecord  # noqa: E402
 from portal.auth.cards import UziAuthority  # noqa: E402
 from portal.core import ceiling  # noqa: E402
@@ -80,6 +81,8 @@ def _environment(database: PortalDatabase, folder: Path, port: int) -> dict[str,
         "PORTAL_BIND": f"127.0.0.1:{port}",
         "PORTAL_ZGT_SECRET_KEY": secrets.token_urlsafe(48),
         "PORTAL_MST_SECRET_KEY": secrets.token_urlsafe(48),
+        "PORTAL_AUDIT_CHECKPOINTS": str(folder / "instance" / "audit-checkpoints.log"),
+        "PORTAL_AUDIT_SIGNING_KEY": new_key_pair()[0],
     })
     return env
 

@@ -36,6 +36,7 @@ from epd_cache import DEFAULT_SEED, cached_epd  # noqa: E402
 from gp_load import Browser, UnexpectedAnswer, gp_round  # noqa: E402
 
 from portal import migrations  # noqa: E402
+from portal.audit.checkpoints import new_key_pair  # noqa: E402
 from portal.auth.cards import UziAuthority  # noqa: E402
 from portal.platform import create_platform  # noqa: E402
 from portal.settings import Settings  # noqa: E402
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             tenant_folders(folder / "tenants", epd, authority)
             for key in ("PORTAL_ZGT_SECRET_KEY", "PORTAL_MST_SECRET_KEY"):
                 os.environ[key] = secrets.token_urlsafe(48)
+            os.environ["PORTAL_AUDIT_CHECKPOINTS"] = str(folder / "audit-checkpoints.log")
+            os.environ["PORTAL_AUDIT_SIGNING_KEY"] = new_key_pair()[0]
             platform = create_platform(Settings.from_env(
                 environment="production", database_url=database.url, instance_dir=folder / "instance",
                 tenants_dir=folder / "tenants", themes_dir=REPO / "themes"))

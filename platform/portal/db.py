@@ -102,6 +102,9 @@ class Database:
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._autocommit: tuple[Engine, Engine] | None = None
+        #: The deployment's audit checkpoints (``portal.audit.checkpoints``), set by the
+        #: platform: the audit writer hands every appended position to them.
+        self.checkpoints = None
 
     @property
     def autocommit_engine(self) -> Engine:

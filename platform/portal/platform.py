@@ -11,7 +11,7 @@ from flask import Flask
 from .db import Database
 from .dispatch import HostDispatcher
 from .epd.registry import available_connectors
-from .settings import Settings
+from .settings import Settings, SettingsError
 from .tenants import TenantConfig, load_tenants
 
 
@@ -36,6 +36,21 @@ class Platform:
         return HostDispatcher({host: self.apps[t.id] for t in self.tenants.values() for host in t.hostnames})
 
 
+def _checkpoints(settings: Settings):
+    """The audit checkpoints from the environment; production refuses to run without them
+    (a chain rewritten by someone holding the database would otherwise go unnoticed)."""
+    from .audit.checkpoints import CheckpointError, Checkpoints
+
+    try:
+        checkpoints = Checkpoints.from_env()
+    except CheckpointError as exc:
+        raise SettingsError(str(exc)) from None
+    if settings.production and (checkpoints is None or not checkpoints.can_sign):
+        raise SettingsError("PORTAL_ENV=production needs PORTAL_AUDIT_CHECKPOINTS (an append-only file outside the "
+                            "database) and PORTAL_AUDIT_SIGNING_KEY ('portal audit keygen' makes one)")
+    return checkpoints
+
+
 def create_platform(settings: Settings | None = None) -> Platform:
     """Load and validate every tenant, then build their apps eagerly.
 
@@ -48,6 +63,7 @@ def create_platform(settings: Settings | None = None) -> Platform:
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     platform = Platform(settings=settings, database=Database(settings.database_url),
                         tenants={t.id: t for t in tenants})
+    platform.database.checkpoints = _checkpoints(settings)
     for tenant in tenants:
         platform.apps[tenant.id] = create_app(tenant, platform)
     return platform

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from portal import migrations
+from portal.audit.checkpoints import new_key_pair
 from portal.auth.cards import new_key, write_private
 from portal.db import make_engine
 from portal.platform import Platform, create_platform
@@ -214,6 +215,9 @@ def _production_env(database_url: str, instance: Path, tenants: Path, socket_pat
         "PORTAL_BIND": f"unix:{socket_path} 127.0.0.1:{tcp_port}",
         "PORTAL_WORKERS": "2", "PORTAL_THREADS": "4",
         "PORTAL_ZGT_SECRET_KEY": secrets.token_urlsafe(48),
+        # Production anchors the audit chains in signed checkpoints (portal.audit.checkpoints).
+        "PORTAL_AUDIT_CHECKPOINTS": str(instance / "audit-checkpoints.log"),
+        "PORTAL_AUDIT_SIGNING_KEY": new_key_pair()[0],
     })
     return env
 

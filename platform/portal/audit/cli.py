@@ -14,12 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..cli import get_platform, tenant_app
 from . import Action, AuditEvent, AuditWriteError, record
+from .checkpoints import CheckpointError, new_key_pair
 from .export import to_csv, to_pdf
 from .inzagelog import InzagelogRequestError, access_log, parse_period, valid_bsn
 from .verify import Anchor, verify_chain
 
 
-@click.group("audit", help="The NEN 7513 audit log: verify its hash chain, export a patient's inzagelog.")
+@click.group("audit", help="The NEN 7513 audit log: verify its hash chain and checkpoints, export a patient's inzagelog.")
 def audit_cli() -> None:
     pass
 
@@ -38,24 +39,80 @@ def _anchor(_ctx, _param, value: str | None) -> Anchor | None:
         raise click.BadParameter(str(exc)) from None
 
 
+def _latest_checkpoint(tenant_id: str) -> tuple[Anchor | None, str]:
+    """The newest signed checkpoint of the tenant as an anchor, and a line saying so.
+    Exits 1 when the checkpoint file has an altered or forged line."""
+    checkpoints = get_platform().database.checkpoints
+    if checkpoints is None:
+        return None, ("warning: no audit checkpoints configured (PORTAL_AUDIT_CHECKPOINTS): a chain rewritten "
+                      "by someone holding the database would not be noticed")
+    try:
+        found = checkpoints.read(tenant_id)
+    except CheckpointError as exc:
+        click.echo(f"BROKEN: audit checkpoints cannot be trusted: {exc}", err=True)
+        sys.exit(1)
+    if not found:
+        return None, f"no checkpoint of tenant '{tenant_id}' yet in {checkpoints.path}"
+    newest = max(found, key=lambda c: c.seq)
+    return Anchor(newest.seq, newest.record_hash), (f"checked against {len(found)} signed checkpoint(s); newest: "
+                                                    f"record {newest.seq} at {newest.at}")
+
+
 @audit_cli.command("verify")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
 @click.option("--anchor", callback=_anchor, metavar="SEQ:HASH",
-              help="A seq and hash noted earlier (from a previous verify); must still be in the chain")
+              help="Also a seq and hash noted earlier by hand; must still be in the chain")
 @with_appcontext
 def verify_command(tenant_id: str, anchor: Anchor | None) -> None:
-    """Re-check every record of the tenant's chain; exit 1 naming the first bad record."""
+    """Re-check every record of the tenant's chain, and that it still holds the newest
+    signed checkpoint (and ``--anchor``); exit 1 naming the first bad record."""
     tenant_app(tenant_id)
+    checkpoint, said = _latest_checkpoint(tenant_id)
+    anchors = [a for a in (checkpoint, anchor) if a is not None] or [None]
     try:
-        result = verify_chain(get_platform().database, tenant_id, anchor)
+        results = [verify_chain(get_platform().database, tenant_id, a) for a in anchors]
     except SQLAlchemyError as exc:
         _database_failed(exc)
-    if not result.intact:
-        click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}", err=True)
-        click.echo(f"{result.records} records before it are intact.", err=True)
-        sys.exit(1)
+    for result in results:
+        if not result.intact:
+            click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}", err=True)
+            click.echo(f"{result.records} records before it are intact.", err=True)
+            sys.exit(1)
+    result = results[0]
     click.echo(f"ok: audit chain of tenant '{tenant_id}' is intact: {result.records} records")
-    click.echo(f"head: {result.head_seq}:{result.head_hash}  (note it down; pass it later as --anchor)")
+    click.echo(said)
+    click.echo(f"head: {result.head_seq}:{result.head_hash}")
+
+
+@audit_cli.command("checkpoint")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
+@with_appcontext
+def checkpoint_command(tenant_id: str) -> None:
+    """Write a signed checkpoint of the tenant's chain head now (e.g. hourly from cron)."""
+    tenant_app(tenant_id)
+    checkpoints = get_platform().database.checkpoints
+    if checkpoints is None or not checkpoints.can_sign:
+        raise click.ClickException("set PORTAL_AUDIT_CHECKPOINTS and PORTAL_AUDIT_SIGNING_KEY first")
+    try:
+        result = verify_chain(get_platform().database, tenant_id)
+    except SQLAlchemyError as exc:
+        _database_failed(exc)
+    if not result.intact:  # never sign a broken chain
+        click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}; no checkpoint written", err=True)
+        sys.exit(1)
+    if result.head_seq == 0:
+        click.echo(f"tenant '{tenant_id}' has no records yet: nothing to anchor")
+        return
+    written = checkpoints.write(tenant_id, result.head_seq, result.head_hash)
+    click.echo(f"checkpoint of tenant '{tenant_id}' at record {written.seq} written to {checkpoints.path}")
+
+
+@audit_cli.command("keygen")
+def keygen_command() -> None:
+    """Print a new key pair for the checkpoints (keep the signing key secret)."""
+    signing, verify = new_key_pair()
+    click.echo(f"PORTAL_AUDIT_SIGNING_KEY={signing}")
+    click.echo(f"PORTAL_AUDIT_VERIFY_KEY={verify}")
 
 
 @audit_cli.command("export")

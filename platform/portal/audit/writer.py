@@ -56,7 +56,7 @@ WITH head AS (
 )
 UPDATE {_heads.name} SET seq = appended.seq, record_hash = appended.record_hash, updated_at = appended.occurred_at
 FROM appended WHERE {_heads.name}.tenant_id = :tenant_id
-RETURNING appended.seq""")
+RETURNING appended.seq, appended.record_hash""")
 _CREATE_HEAD = per_dialect(lambda dialect: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"]))
 
 
@@ -82,20 +82,29 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
         raise AuditWriteError("no database to write the audit record to (pass one outside a Flask app)")
     system = event.system or app_system or DEFAULT_SYSTEM
     try:
+        appended = None
         if database.dialect == "postgresql":
             with database.autocommit() as conn:
-                if conn.execute(_APPEND_PG, _statement_values(event, system)).first() is not None:
-                    return
-        with database.engine.connect() as conn:
-            try:
-                _append(conn, event, system)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
+                appended = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
+        if appended is None:
+            with database.engine.connect() as conn:
+                try:
+                    appended = _append(conn, event, system)
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
     except SQLAlchemyError as exc:
         raise AuditWriteError(f"audit record for tenant '{event.tenant_id}' not written: "
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
+    _anchor(database, event.tenant_id, appended[0], appended[1])
+
+
+def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:
+    """Hand the appended position to the deployment's checkpoints (``checkpoints``), if any."""
+    checkpoints = getattr(database, "checkpoints", None)
+    if checkpoints is not None:
+        checkpoints.after_append(tenant_id, seq, digest)
 
 
 def record_all(events: list[AuditEvent], database: Database | None = None) -> None:
@@ -116,8 +125,7 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     try:
         with database.engine.connect() as conn:
             try:
-                for event in events:
-                    _append(conn, event, event.system or app_system or DEFAULT_SYSTEM)
+                appended = [_append(conn, event, event.system or app_system or DEFAULT_SYSTEM) for event in events]
                 conn.commit()
             except BaseException:
                 conn.rollback()
@@ -125,6 +133,8 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     except SQLAlchemyError as exc:
         raise AuditWriteError(f"audit records for tenant '{events[0].tenant_id}' not written: "
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
+    for seq, digest in appended:
+        _anchor(database, events[0].tenant_id, seq, digest)
 
 
 def _statement_values(event: AuditEvent, system: str) -> dict:
@@ -171,7 +181,8 @@ def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
     return row.seq, row.record_hash
 
 
-def _append(conn: Connection, event: AuditEvent, system: str) -> None:
+def _append(conn: Connection, event: AuditEvent, system: str) -> tuple[int, str]:
+    """Append in the open transaction (head locked first); returns (seq, record hash)."""
     last_seq, last_hash = _lock_head(conn, event.tenant_id)
     # The time is taken while holding the lock, so times never go backwards along a
     # chain (unless the clock itself does).
@@ -181,3 +192,4 @@ def _append(conn: Connection, event: AuditEvent, system: str) -> None:
     conn.execute(_INSERT_RECORD, {**fields, "record_hash": digest})
     conn.execute(_ADVANCE_HEAD, {"head_tenant": event.tenant_id, "head_seq": fields["seq"], "head_hash": digest,
                                  "head_time": now})
+    return fields["seq"], digest
