@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import wraps
+from zoneinfo import ZoneInfo
 
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -47,6 +48,7 @@ class PatientRoute:
     source: str
     pending_emergency: bool
     item: bool = False
+    action: Action = Action.VIEW
 
 
 def tenant():
@@ -57,8 +59,13 @@ def connector():
     return current_app.extensions["portal.connector"]
 
 
+#: A Dutch hospital's day is Amsterdam's, whatever zone the server runs in.
+HOSPITAL_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
 def today() -> date:
-    return datetime.now(timezone.utc).astimezone().date()
+    """The hospital's date now (Europe/Amsterdam), also on a server running in UTC."""
+    return datetime.now(HOSPITAL_ZONE).date()
 
 
 def at_hap() -> bool:
@@ -256,7 +263,7 @@ def no_patient():
 
 
 def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False,
-                 item: bool = False):
+                 item: bool = False, action: Action = Action.VIEW):
     """Decorator for a view showing a patient's data.
 
     ``label`` names the data for the audit log ("Labuitslagen"), or is a function of the
@@ -265,7 +272,8 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
     candidate for the "Ga verder met deze patiënt" page, which alone sets
     ``pending_emergency`` so that it can offer the noodprocedure). The view is called as
     ``view(patient, **kwargs)`` with ``g.access_decision`` and ``g.patient_context`` (the
-    page's context token, see ``selection``) set.
+    page's context token, see ``selection``) set. ``action`` is what the success record
+    says was done (``Action.VIEW``; ``Action.PRINT`` for the Afdrukken route).
 
     Every POST, and a GET of an ``item`` route (a letter, image, graph, report, or a form
     opened from a patient's page), must carry the context token of the patient it acts on:
@@ -305,13 +313,13 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             g.patient_context = selection.bind(patient)
             if item:
                 return _item_answer(view, patient, decision, data, kwargs)
-            failed = audit_or_refuse(audit_event(Action.VIEW, "success", patient=patient, data=data,
+            failed = audit_or_refuse(audit_event(action, "success", patient=patient, data=data,
                                                  grounds=decision.grounds))
             if failed:
                 return failed
             return view(patient, **kwargs)
 
-        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item))
+        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item, action))
         return wrapper
 
     return decorate

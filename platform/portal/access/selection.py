@@ -88,8 +88,11 @@ def bind(patient: PatientSummary) -> str:
     contexts = dict(contexts)
     if token is None:
         token = secrets.token_urlsafe(12)
+        # The oldest go first, never the selected patient's: the patient bar and every
+        # page of that patient carry its token.
+        selected = (session.get(BANNER) or {}).get("context")
         while len(contexts) >= MAX_CONTEXTS:
-            contexts.pop(next(iter(contexts)))
+            contexts.pop(next(t for t in contexts if t != selected))
     contexts[token] = entry
     session[CONTEXTS] = contexts
     return token

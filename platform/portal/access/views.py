@@ -6,6 +6,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..audit import Action
+from ..core.freetext import normalise
 from ..db import get_session
 from ..epd.models import PatientSummary
 from . import guard, selection
@@ -91,7 +92,8 @@ def proceed(patient: PatientSummary):
     if decision.outcome is Outcome.ALLOWED:
         guard.select_patient(patient)
         return redirect(_next_page())
-    reason = " ".join(request.form.get("reason", "").split())
+    # Normalised before its length is checked: invisible characters are no reason.
+    reason = normalise(request.form.get("reason", ""))
     minimum = guard.tenant().access.min_reason_length
     error = None
     if len(reason) < minimum:

@@ -15,6 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from ..core.freetext import spreadsheet_safe
 from .inzagelog import LOCAL_ZONE, AccessLogEntry
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -33,7 +34,8 @@ def to_csv(entries: list[AccessLogEntry]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_cells(e) for e in entries)
+    # Reasons and practice names are typed by people: never let a spreadsheet run them.
+    writer.writerows(tuple(spreadsheet_safe(cell) for cell in _cells(e)) for e in entries)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

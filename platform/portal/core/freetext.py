@@ -25,3 +25,14 @@ def normalise(value: object, *, multiline: bool = False) -> str:
         lines = [" ".join(line.split()) for line in kept.split("\n")]
         return "\n".join(lines).strip("\n")
     return " ".join(kept.split())
+
+
+#: What a spreadsheet reads as the start of a formula (or, after a tab or line break, of a
+#: cell that becomes one): =, +, -, @, tab and carriage return.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading apostrophe before anything it
+    would take for a formula (OWASP's advice on CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value

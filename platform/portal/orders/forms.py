@@ -1,7 +1,8 @@
 """The order form: parsing and validating what the provider posted, with Dutch messages.
 
 Validation runs again on the final "Verstuur aanvraag" post: the confirmation page's hidden
-fields are user input like any other.
+fields are user input like any other. Free text is normalised (``core.freetext``) before its
+length is checked.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ..core.freetext import normalise
 from ..epd.models import OrderableTest
 
 MAX_QUESTION = 2000
@@ -50,10 +52,10 @@ def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> Ord
     codes = tuple(dict.fromkeys(form.getlist("test")))
     result = OrderForm(
         test_codes=codes,
-        clinical_question=form.get("vraagstelling", "").strip(),
+        clinical_question=normalise(form.get("vraagstelling", ""), multiline=True),
         urgent=form.get("spoed") == "ja",
-        requested_date_text=form.get("datum", "").strip(),
-        note=form.get("opmerking", "").strip(),
+        requested_date_text=normalise(form.get("datum", "")),
+        note=normalise(form.get("opmerking", ""), multiline=True),
     )
     errors = result.errors
     if not codes:

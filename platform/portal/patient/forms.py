@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..core.formatting import nl_date, parse_nl_date
+from ..core.freetext import normalise
 
 MAX_PLACE = 200
 MAX_NOTE = 1000
@@ -36,9 +37,9 @@ def parse_death_form(form: Mapping[str, str], *, birth_date: date, today: date) 
     """Check date of death (required, not in the future, not before birth), place and remarks
     (optional, bounded) and the confirmation (required)."""
     values = {
-        "date_of_death": " ".join(str(form.get("date_of_death", "")).split()),
-        "place_of_death": " ".join(str(form.get("place_of_death", "")).split()),
-        "note": str(form.get("note", "")).strip(),
+        "date_of_death": normalise(form.get("date_of_death", "")),
+        "place_of_death": normalise(form.get("place_of_death", "")),
+        "note": normalise(form.get("note", ""), multiline=True),
         "confirm": "yes" if form.get("confirm") == "yes" else "",
     }
     result = DeathForm(values=values)

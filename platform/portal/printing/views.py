@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, request
 
 from ..access import guard
 from ..audit import Action
@@ -25,8 +25,6 @@ bp = Blueprint("printing", __name__)
 
 #: Longest page title kept in the audit record; titles are a few words.
 MAX_TITLE = 200
-UNAVAILABLE = ("Afdrukken is nu niet mogelijk: het afdrukken kon niet in het logboek worden vastgelegd. "
-               "Probeer het over enkele minuten opnieuw.")
 
 
 def page_title() -> str:
@@ -66,14 +64,10 @@ def _print_context() -> dict:
 
 
 @bp.post("/afdrukken")
-@guard.patient_view(audit_data)
+@guard.patient_view(audit_data, action=Action.PRINT)
 def record_print(patient: PatientSummary):
-    """Record the print of a page of ``patient``: 204 when recorded; 503 with a JSON
-    ``{"message"}`` in Dutch when the audit log cannot be written. The guard answers before
-    this view runs when the page's patient context is not the selected patient's (409),
-    when no patient is selected, access is refused or its own record fails: whatever is not
-    204 means "do not print"."""
-    failed = guard.audit_or_refuse(guard.audit_event(Action.PRINT, "success", patient=patient, data=audit_data()))
-    if failed:
-        return jsonify(message=UNAVAILABLE), 503
+    """The print of a page of ``patient`` is recorded: 204. The guard writes the one PRINT
+    record (``action``) and answers before this view runs when it cannot (503), when the
+    page's patient context is not the selected patient's (409), when no patient is selected
+    or access is refused: whatever is not 204 means "do not print" (static/print.js)."""
     return "", 204

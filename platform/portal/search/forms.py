@@ -24,6 +24,7 @@ from stdnum.nl import bsn as nl_bsn
 from stdnum.nl import postcode as nl_postcode
 
 from ..core.formatting import parse_nl_date
+from ..core.freetext import normalise
 from ..epd.models import PatientSummary, SearchCriteria, SearchKind, Sex, normalise_name
 
 #: Form field -> label on the screen (the manual's words).
@@ -115,7 +116,8 @@ class SearchForm:
 
 def parse_search(form: Mapping[str, str], today: date) -> SearchForm:
     """Check the submitted form; ``today`` bounds the birth date."""
-    values = {name: " ".join(str(form.get(name, "")).split())[:MAX_LENGTH] for name in LABELS}
+    # Normalised like all free text (core.freetext): the criteria are also stored in the audit log.
+    values = {name: normalise(form.get(name, ""))[:MAX_LENGTH] for name in LABELS}
     result = SearchForm(values=values)
     parsed: dict[str, object] = {}
     for name, raw in values.items():

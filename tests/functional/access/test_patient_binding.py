@@ -177,3 +177,34 @@ def test_check_pages_name_the_patient_above_the_button(gp, demo):
     assert patient.display_name in card and bsn.format(patient.bsn) in card
     assert patient.birth_date.strftime("%d-%m-%Y") in card
     assert form.index('data-testid="patient-card"') < form.index("Melden overlijden patiënt</button>")
+
+
+def test_the_ga_verder_page_never_shows_the_previous_patient_in_the_bar(gp, demo):
+    from support.screens import choose, choose_tokens, search
+
+    x, y = demo.mine[1], demo.mine[2]
+    open_patient(gp, x)
+    [token] = choose_tokens(search(gp, bsn=y.bsn).get_data(as_text=True))
+    choose(gp, token)
+    page = gp.get("/patient/bevestigen").get_data(as_text=True)
+    bar = page.split('data-testid="patient-banner"', 1)[1].split("</div>", 1)[0]
+    assert "Patiënt kiezen" in bar and x.display_name not in bar
+    assert y.display_name in page.split("<main", 1)[1]
+
+
+def test_the_selected_patients_context_outlives_many_others(app, demo):
+    """Contexts are capped per session; the selected patient's is never the one dropped."""
+    from dataclasses import replace
+
+    from portal.access import selection
+
+    with app.test_request_context("/"):
+        from flask import session
+
+        selection.select(demo.mine[0])
+        kept = selection.banner()["context"]
+        for n in range(selection.MAX_CONTEXTS + 10):
+            selection.bind(replace(demo.mine[1], patient_id=f"other-{n}"))
+        assert len(session[selection.CONTEXTS]) == selection.MAX_CONTEXTS
+        assert selection.context(kept).patient_id == demo.mine[0].patient_id
+        assert selection.bind(demo.mine[0]) == kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from markupsafe import escape
+from stdnum.nl import bsn as nl_bsn
 
 from support.screens import epd_down, open_patient, text
 
@@ -16,7 +17,7 @@ def test_shows_every_field_of_the_manuals_example(gp, demo, app):
                     "Verzekeringsgegevens", "Melden overlijden patiënt"):
         assert heading in html
     p = details.summary
-    expected = [p.display_name, p.patient_number, p.bsn, p.birth_date.strftime("%d-%m-%Y"),
+    expected = [p.display_name, p.patient_number, nl_bsn.format(p.bsn), p.birth_date.strftime("%d-%m-%Y"),
                 {"male": "Man", "female": "Vrouw"}.get(p.sex.value, ""), details.address.street_line,
                 details.address.postcode_display, details.address.city, details.phone_mobile or "", details.email or "",
                 details.gp.name, details.insurance.company, details.insurance.policy_number,
