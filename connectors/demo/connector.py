@@ -20,6 +20,7 @@ from sqlalchemy import Integer, bindparam, create_engine, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from portal.clock import DEFAULT_ZONE, HospitalClock
 from portal.epd import models as m
 from portal.epd.errors import EpdBadData, EpdTimeout, EpdUnavailable, ItemNotFound, OrderRejected, PatientNotFound
 from portal.epd.registry import parse_settings
@@ -105,7 +106,8 @@ class DemoConnector:
     Settings = DemoSettings
     name = "demo"
 
-    def __init__(self, tenant_id: str, settings: DemoSettings, database_url: str, hospital_name: str):
+    def __init__(self, tenant_id: str, settings: DemoSettings, database_url: str, hospital_name: str,
+                 clock: HospitalClock | None = None):
         self.tenant_id = tenant_id
         self.settings = settings
         self.seed = settings.seed
@@ -115,6 +117,8 @@ class DemoConnector:
         self._engine: Engine | None = None
         self._anchor: date | None = None
         self._lock = threading.Lock()
+        #: The hospital's clock: the demo EPD's time line follows the hospital's days.
+        self.clock = clock or HospitalClock()
 
     @classmethod
     def from_config(cls, tenant, settings) -> "DemoConnector":
@@ -126,7 +130,8 @@ class DemoConnector:
             url = os.environ.get(options.database_url_env) or url
         if url is None:
             url = f"sqlite:///{Path(settings.instance_dir) / f'demo-epd-{tenant.id}.sqlite'}"
-        return cls(tenant.id, options, url, options.hospital_name or tenant.display_name)
+        return cls(tenant.id, options, url, options.hospital_name or tenant.display_name,
+                   HospitalClock(getattr(tenant, "timezone", DEFAULT_ZONE)))
 
     # ------------------------------------------------------------------ plumbing
 
@@ -163,11 +168,11 @@ class DemoConnector:
             if value is None:
                 raise EpdUnavailable("demo EPD: not generated yet (run 'portal demo generate')")
             self._anchor = date.fromisoformat(value)
-        return timedelta(days=(date.today() - self._anchor).days)
+        return timedelta(days=(self.clock.today() - self._anchor).days)
 
     def _now(self, shift: timedelta) -> str:
         """Now, on the stored (anchor) time line, as stored text."""
-        return (datetime.now() - shift).isoformat(timespec="minutes")
+        return (self.clock.local_now() - shift).isoformat(timespec="minutes")
 
     def check_available(self) -> None:
         with self._connect() as conn:
@@ -260,7 +265,7 @@ class DemoConnector:
     def list_emergency_visits(self, since: datetime, agb_codes: Collection[str] | None = None) -> Sequence[m.EmergencyVisitEntry]:
         with self._connect() as conn:
             shift = self._shift(conn)
-            start = (since.replace(tzinfo=None) - shift).isoformat(timespec="minutes")
+            start = (self.clock.to_local(since) - shift).isoformat(timespec="minutes")
             rows = conn.execute(select(records).where(
                 records.c.kind == "ed_visit", records.c.starts_at >= start, records.c.starts_at <= self._now(shift),
                 records.c.approved.is_(True)).order_by(records.c.starts_at.desc())).all()
@@ -460,7 +465,7 @@ class DemoConnector:
             raise OrderRejected(f"unknown test code(s): {', '.join(unknown)}")
         if not order.clinical_question.strip():
             raise OrderRejected("the clinical question is empty")
-        if order.requested_date is not None and order.requested_date < date.today():
+        if order.requested_date is not None and order.requested_date < self.clock.today():
             raise OrderRejected("the requested date is in the past")
 
         def payload(shift: timedelta, now: str) -> dict:
@@ -473,7 +478,7 @@ class DemoConnector:
 
     def submit_death_notification(self, patient_id: str, notification: m.DeathNotification) -> str:
         summary = self.get_patient_summary(patient_id)
-        if notification.date_of_death > date.today():
+        if notification.date_of_death > self.clock.today():
             raise OrderRejected("the date of death is in the future")
         if notification.date_of_death < summary.birth_date:
             raise OrderRejected("the date of death is before the date of birth")

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from portal.clock import DEFAULT_ZONE, HospitalClock
 from portal.epd.errors import EpdBadData, ItemNotFound, OrderRejected, PatientNotFound
 from portal.epd.models import (
     AdmissionStatus,
@@ -81,14 +82,18 @@ class FhirConnector:
 
     Settings = Settings
 
-    def __init__(self, settings: Settings, folder: Path | str = ".", client: FhirClient | None = None):
+    def __init__(self, settings: Settings, folder: Path | str = ".", client: FhirClient | None = None,
+                 clock: HospitalClock | None = None):
         self.settings = settings
         self.client = client or FhirClient(settings, folder)
+        #: "Now" and "today" as the hospital reads them (admissions current, the SEH window).
+        self.clock = clock or HospitalClock()
 
     @classmethod
     def from_config(cls, tenant, settings=None) -> "FhirConnector":
         # A missing secret or file raises ValueError naming the key, like a bad setting.
-        return cls(parse_settings(Settings, tenant.connector.settings), getattr(tenant, "folder", "") or ".")
+        return cls(parse_settings(Settings, tenant.connector.settings), getattr(tenant, "folder", "") or ".",
+                   clock=HospitalClock(getattr(tenant, "timezone", DEFAULT_ZONE)))
 
     def close(self) -> None:
         self.client.close()
@@ -96,7 +101,7 @@ class FhirConnector:
     # ================================================================== plumbing
 
     def _today(self) -> date:
-        return date.today()
+        return self.clock.today()
 
     def _map(self, resources: Iterable[dict], mapper: Callable[[dict], T | None], what: str) -> list[T]:
         """Map each resource; leave out (and log) what cannot be mapped. Raises EpdBadData
@@ -300,7 +305,7 @@ class FhirConnector:
 
     def list_admitted_patients(self, agb_codes: Collection[str] | None = None) -> Sequence[AdmittedPatient]:
         encounters, summaries = self._encounter_patients([("status", "in-progress")], agb_codes)
-        now = datetime.now()
+        now = self.clock.local_now()
         entries = []
         for encounter in encounters:
             patient = summaries.get(reference(encounter.get("subject")) or "")
@@ -312,7 +317,7 @@ class FhirConnector:
         return _newest(entries, lambda e: e.admission.admitted_at)
 
     def list_emergency_visits(self, since: datetime, agb_codes: Collection[str] | None = None) -> Sequence[EmergencyVisitEntry]:
-        since = local(since)
+        since = self.clock.to_local(since)
         encounters, summaries = self._encounter_patients([("date", f"ge{since.date().isoformat()}")], agb_codes)
         entries = []
         for encounter in encounters:
@@ -346,7 +351,7 @@ class FhirConnector:
         return self._map(got["items"], mapper, what)
 
     def list_admissions(self, patient_id):
-        now = datetime.now()
+        now = self.clock.local_now()
         return _newest(self._encounters(patient_id, lambda e: care.admission(e, now), "admission"), lambda a: a.admitted_at)
 
     def list_emergency_registrations(self, patient_id):

@@ -7,7 +7,8 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from portal.clock import DEFAULT as DEFAULT_CLOCK
 
 _TAG = re.compile(r"<[^>]+>")
 
@@ -85,8 +86,9 @@ def first_code(concept: Any, system: str | None = None) -> tuple[str | None, str
     return None, None
 
 
-#: The hospitals' time zone: the view models' naive datetimes mean hospital local time.
-HOSPITAL_TIME = ZoneInfo("Europe/Amsterdam")
+#: The zone the view models' naive datetimes are in: the hospital clock's default zone
+#: (tenants of this connector use the default; see portal.clock).
+HOSPITAL_TIME = DEFAULT_CLOCK.zone
 
 
 def local(moment: datetime) -> datetime:

@@ -16,6 +16,8 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
+from . import context
+from .clock import HospitalClock
 from .core import formatting, paging
 from .core.navigation import navigation_bar, navigation_for
 from .core.ceiling import init_app as init_bench_ceiling
@@ -83,9 +85,8 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.extensions["portal.tenant"] = tenant
-    app.extensions["portal.platform"] = platform
-    app.extensions["portal.connector"] = build_connector(tenant, platform.settings)
+    context.install(app, tenant=tenant, platform=platform, connector=build_connector(tenant, platform.settings),
+                    clock=HospitalClock(tenant.timezone))
     # The tenant's own folder overrides any template; Flask then falls back to the
     # blueprints' template folders.
     app.jinja_loader = ChoiceLoader([

@@ -14,25 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
 from functools import wraps
-from zoneinfo import ZoneInfo
 
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user
-from sqlalchemy import String, bindparam, cast, func, select
 from werkzeug.exceptions import NotFound
 
+from .. import context
 from ..audit import Action, AuditEvent, AuditWriteError, record, record_all
-from ..auth.sessions import ACCOUNT_EXTRAS
-from ..db import get_database, per_dialect
+from ..audit.request import request_event
+from ..context import selection
+from ..context.selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
-from .decision import Decision, Outcome, ProviderFacts, decide
-from .models import CoveringAuthorisation, EmergencyAccess, RecentPatient
-from . import selection
+from . import facts
+from .decision import Decision, Outcome, decide
 from .network import in_ranges
-from .selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
 
 log = logging.getLogger(__name__)
 
@@ -51,79 +47,17 @@ class PatientRoute:
     action: Action = Action.VIEW
 
 
-def tenant():
-    return current_app.extensions["portal.tenant"]
-
-
-def connector():
-    return current_app.extensions["portal.connector"]
-
-
-#: A Dutch hospital's day is Amsterdam's, whatever zone the server runs in.
-HOSPITAL_ZONE = ZoneInfo("Europe/Amsterdam")
-
-
-def today() -> date:
-    """The hospital's date now (Europe/Amsterdam), also on a server running in UTC."""
-    return datetime.now(HOSPITAL_ZONE).date()
-
-
 def at_hap() -> bool:
     """Does this request come from one of the tenant's huisartsenposten?"""
-    return in_ranges(request.remote_addr, tenant().access.hap_ip_ranges)
-
-
-def _covering_column(account_id):
-    """The account's covering authorisations as one text, ``agb:yyyy-mm-dd`` (or ``agb:``
-    without an end) joined by commas; read with the session row (``sessions.ACCOUNT_EXTRAS``)."""
-    c = CoveringAuthorisation.__table__.c
-    pair = c.practice_agb + ":" + func.coalesce(cast(c.valid_until, String), "")
-    return select(func.aggregate_strings(pair, ",")).where(c.account_id == account_id).scalar_subquery()
-
-
-ACCOUNT_EXTRAS["covering_practices"] = _covering_column
-
-
-def _covering_rows() -> list[tuple[str, date | None]]:
-    account = getattr(session, "account", None)
-    if account is not None and account.id == current_user.account_id:  # read with the session
-        pairs = [item.split(":", 1) for item in (account.covering_practices or "").split(",") if item]
-        return [(agb, date.fromisoformat(until[:10]) if until else None) for agb, until in pairs]
-    with get_database().autocommit() as conn:
-        return conn.execute(
-            select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
-            .where(CoveringAuthorisation.account_id == current_user.account_id)).all()
-
-
-def provider_facts() -> ProviderFacts:
-    """The logged-in provider, with the practices the hospital authorised them to cover
-    (as of the start of this request)."""
-    covered = frozenset(agb for agb, until in _covering_rows() if until is None or until >= today())
-    return ProviderFacts(agb_code=current_user.agb_code, practice_agb=current_user.practice_agb,
-                         covered_practice_agbs=covered)
-
-
-_GRANTS = select(EmergencyAccess.patient_id).where(
-    EmergencyAccess.tenant_id == bindparam("tenant"), EmergencyAccess.account_id == bindparam("account"),
-    EmergencyAccess.patient_id.in_(bindparam("ids", expanding=True)), EmergencyAccess.expires_at > bindparam("now"))
-
-
-def emergency_grants(patient_ids: Iterable[str]) -> set[str]:
-    """Which of ``patient_ids`` this provider holds an unexpired emergency access to."""
-    ids = list(patient_ids)
-    if not ids:
-        return set()
-    with get_database().autocommit() as conn:
-        return set(conn.execute(_GRANTS, {"tenant": tenant().id, "account": current_user.account_id, "ids": ids,
-                                          "now": datetime.now(timezone.utc)}).scalars())
+    return in_ranges(request.remote_addr, context.tenant().access.hap_ip_ranges)
 
 
 def decide_for(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, Decision]]:
     """The decision for each patient, for the current provider and request (one DB query)."""
     patients = list(patients)
-    facts, hap, day = provider_facts(), at_hap(), today()
-    granted = emergency_grants(p.patient_id for p in patients) if hap else set()
-    return [(p, decide(facts, consent=p.consent, relations=p.relations, at_hap=hap,
+    provider, hap, day = facts.provider_facts(), at_hap(), context.clock().today()
+    granted = facts.emergency_grants(p.patient_id for p in patients) if hap else set()
+    return [(p, decide(provider, consent=p.consent, relations=p.relations, at_hap=hap,
                        emergency_granted=p.patient_id in granted, today=day)) for p in patients]
 
 
@@ -131,19 +65,6 @@ def visible(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, De
     """Only the patients this provider may open, now or through the noodprocedure: a result
     list never shows a stranger's name or birth date."""
     return [(p, d) for p, d in decide_for(patients) if d.listable]
-
-
-def audit_event(action: Action, outcome: str, *, patient: PatientSummary | None = None, data: str | None = None,
-                grounds: str | None = None, details: dict[str, str] | None = None) -> AuditEvent:
-    """An ``AuditEvent`` for the current provider and request."""
-    return AuditEvent(
-        action=action, outcome=outcome, tenant_id=tenant().id,
-        user_uzi=current_user.uzi_number, user_name=current_user.name, user_role=current_user.role,
-        user_agb=current_user.agb_code, user_organisation=current_user.practice_name,
-        network_address=request.remote_addr,
-        patient_bsn=patient.bsn if patient else None,
-        patient_number=patient.patient_number if patient else None,
-        data=data, grounds=grounds, details=details or {})
 
 
 def audit_or_refuse(event: AuditEvent):
@@ -161,8 +82,8 @@ def audit_list(name: str, details: dict[str, str], shown: Iterable[tuple[Patient
     record with the criteria, and one ``Action.LISTED`` record per row, so that each patient
     finds "Getoond in lijst ..." in their inzagelog (NEN 7513). All are appended at once;
     None when written, else the 503 response to send instead of the list (fail closed)."""
-    events = [audit_event(Action.SEARCH, "success", data=name, details=details)]
-    events += [audit_event(Action.LISTED, "success", patient=p, data=name, grounds=d.grounds) for p, d in shown]
+    events = [request_event(Action.SEARCH, "success", data=name, details=details)]
+    events += [request_event(Action.LISTED, "success", patient=p, data=name, grounds=d.grounds) for p, d in shown]
     try:
         record_all(events)
     except AuditWriteError:
@@ -174,7 +95,7 @@ def audit_list(name: str, details: dict[str, str], shown: Iterable[tuple[Patient
 def deny(patient: PatientSummary | None, decision: Decision | None, data: str):
     """Log the refusal and answer with the Dutch refusal page (403)."""
     refusal = decision.refusal if decision else "no_selection"
-    failed = audit_or_refuse(audit_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
+    failed = audit_or_refuse(request_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
                                          grounds=decision.grounds if decision else None,
                                          details={"refusal": refusal}))
     if failed:
@@ -186,31 +107,11 @@ def epd_failure(error: EpdError, data: str):
     """The EPD could not answer: a Dutch message, logged without patient data; the attempt
     is in the audit log (the patient is unknown to the portal at this point)."""
     log.warning("EPD error while opening %s: %s", data, type(error).__name__)
-    failed = audit_or_refuse(audit_event(Action.VIEW, "failure", data=data,
+    failed = audit_or_refuse(request_event(Action.VIEW, "failure", data=data,
                                          details={"error": type(error).__name__}))
     if failed:
         return failed
     return render_template("access/epd_unavailable.html", error=error), 503
-
-
-def _remember(dialect):
-    table = RecentPatient.__table__
-    return (dialect.insert(table)
-            .values(account_id=bindparam("account"), patient_id=bindparam("patient"), opened_at=bindparam("now"))
-            .on_conflict_do_update(index_elements=["account_id", "patient_id"],
-                                   set_={"opened_at": bindparam("now")}))
-
-
-#: One atomic upsert per dialect (a second tab opening the same patient cannot collide).
-_REMEMBER = per_dialect(_remember)
-
-
-def remember_recent(patient_id: str) -> None:
-    """Record that the provider opened this patient now ("Recente")."""
-    database = get_database()
-    with database.autocommit() as conn:
-        conn.execute(_REMEMBER[database.dialect], {"account": current_user.account_id, "patient": patient_id,
-                                                   "now": datetime.now(timezone.utc)})
 
 
 def _request_context() -> str | None:
@@ -292,7 +193,7 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             if not patient_id:
                 return no_patient()
             try:
-                patient = connector().get_patient_summary(patient_id)
+                patient = context.connector().get_patient_summary(patient_id)
             except PatientNotFound:
                 session.pop(SELECTED, None)
                 return deny(None, None, data)
@@ -313,7 +214,7 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             g.patient_context = selection.bind(patient)
             if item:
                 return _item_answer(view, patient, decision, data, kwargs)
-            failed = audit_or_refuse(audit_event(action, "success", patient=patient, data=data,
+            failed = audit_or_refuse(request_event(action, "success", patient=patient, data=data,
                                                  grounds=decision.grounds))
             if failed:
                 return failed
@@ -335,7 +236,7 @@ def _item_answer(view, patient: PatientSummary, decision: Decision, data: str, k
     except NotFound:
         response = None
     if response is None or response.status_code == 404:
-        failed = audit_or_refuse(audit_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
+        failed = audit_or_refuse(request_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
                                              grounds=decision.grounds, details={"refusal": "unknown_item"}))
         if failed:
             return failed
@@ -344,12 +245,8 @@ def _item_answer(view, patient: PatientSummary, decision: Decision, data: str, k
         return response
     if response.status_code >= 500:  # the EPD failed: epd_failure logged the attempt
         return response
-    failed = audit_or_refuse(audit_event(Action.VIEW, "success", patient=patient, data=data, grounds=decision.grounds))
+    failed = audit_or_refuse(request_event(Action.VIEW, "success", patient=patient, data=data, grounds=decision.grounds))
     return failed or response
-
-
-def emergency_expiry() -> datetime:
-    return datetime.now(timezone.utc) + timedelta(minutes=tenant().access.emergency_access_minutes)
 
 
 def offer(shown: Iterable[tuple[PatientSummary, Decision]]) -> list[tuple[str, PatientSummary, Decision]]:
@@ -369,4 +266,4 @@ clear_selection = selection.clear
 def select_patient(patient: PatientSummary) -> None:
     """Make ``patient`` the selected patient (after an allowing decision), remembered in Recente."""
     selection.select(patient)
-    remember_recent(patient.patient_id)
+    facts.remember_recent(patient.patient_id)

@@ -5,11 +5,15 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_login import current_user
 from markupsafe import Markup
 
+from .. import context
+from ..audit.request import request_event
+from . import facts
 from ..audit import Action
 from ..core.freetext import normalise
 from ..db import get_session
 from ..epd.models import PatientSummary
-from . import guard, selection
+from ..context import selection
+from . import guard
 from .decision import Outcome
 from .models import EmergencyAccess, PatientNotification
 
@@ -82,7 +86,7 @@ def confirm(patient: PatientSummary):
     treatment relationship at a HAP, the noodprocedure's text and reason field."""
     return render_template("access/confirm.html", patient=patient,
                            emergency=g.access_decision.outcome is Outcome.EMERGENCY_AVAILABLE,
-                           min_reason=guard.tenant().access.min_reason_length, reason="", error=None)
+                           min_reason=context.tenant().access.min_reason_length, reason="", error=None)
 
 
 @bp.post("/patient/bevestigen")
@@ -94,7 +98,7 @@ def proceed(patient: PatientSummary):
         return redirect(_next_page())
     # Normalised before its length is checked: invisible characters are no reason.
     reason = normalise(request.form.get("reason", ""))
-    minimum = guard.tenant().access.min_reason_length
+    minimum = context.tenant().access.min_reason_length
     error = None
     if len(reason) < minimum:
         error = f"Vul de reden in waarom u dit dossier wilt bekijken (minimaal {minimum} tekens)."
@@ -110,16 +114,16 @@ def _grant_emergency_access(patient: PatientSummary, reason: str):
     """Log first, then grant: an emergency access that cannot be logged is not granted.
     (Logging first also keeps SQLite's single writer free: the audit log commits on its
     own connection before the grant is written.)"""
-    failed = guard.audit_or_refuse(guard.audit_event(
+    failed = guard.audit_or_refuse(request_event(
         Action.EMERGENCY_ACCESS, "success", patient=patient, data="Noodprocedure",
         grounds=f"emergency_access: {reason}"))
     if failed:
         return failed
     db = get_session()
-    db.add(EmergencyAccess(tenant_id=guard.tenant().id, account_id=current_user.account_id,
+    db.add(EmergencyAccess(tenant_id=context.tenant().id, account_id=current_user.account_id,
                            patient_id=patient.patient_id, reason=reason, network_address=request.remote_addr,
-                           expires_at=guard.emergency_expiry()))
-    db.add(PatientNotification(tenant_id=guard.tenant().id, kind="emergency_access", patient_id=patient.patient_id,
+                           expires_at=facts.emergency_expiry()))
+    db.add(PatientNotification(tenant_id=context.tenant().id, kind="emergency_access", patient_id=patient.patient_id,
                                patient_number=patient.patient_number, patient_name=patient.display_name,
                                provider_name=current_user.name, provider_practice=current_user.practice_name,
                                reason=reason))

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from stdnum.exceptions import ValidationError
 from stdnum.nl import bsn as bsn_check
 
+from ..clock import DEFAULT as DEFAULT_CLOCK
 from ..accounts.models import Account
 from ..db import Database
 from .events import Action
 from .models import AuditRecord
 
 #: Dates and times the patient reads are Dutch local time.
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
+#: The zone of the inzagelog's dates and times: the hospital's (the default hospital clock
+#: outside a tenant's request, e.g. in the CLI).
+LOCAL_ZONE = DEFAULT_CLOCK.zone
 EMERGENCY_PREFIX = "emergency_access:"
 
 #: Events that show a provider worked with the patient's data (logins, denials and

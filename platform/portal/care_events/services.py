@@ -6,21 +6,21 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TypeVar
 
-from ..core.formatting import LOCAL_ZONE
+from .. import context
 
 T = TypeVar("T")
 
 
 def hospital_now() -> datetime:
     """Now in hospital local time, naive — the EPD's naive datetimes mean local time."""
-    return datetime.now(LOCAL_ZONE).replace(tzinfo=None)
+    return context.clock_or_default().local_now()
 
 
 def local(moment: datetime | date) -> datetime:
     """A naive local datetime for comparing: aware moments converted, dates at midnight."""
     if not isinstance(moment, datetime):
         return datetime(moment.year, moment.month, moment.day)
-    return moment.astimezone(LOCAL_ZONE).replace(tzinfo=None) if moment.tzinfo else moment
+    return context.clock_or_default().to_local(moment)
 
 
 def split_by_time(items: Iterable[T], when: Callable[[T], datetime | date], is_future: Callable[[T], bool],

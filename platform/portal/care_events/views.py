@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, render_template
 
+from .. import context
 from ..access import guard
 from ..core.paging import paginate, requested_page
 from ..epd.errors import EpdError
@@ -60,7 +61,7 @@ def index():
 def _load(patient: PatientSummary, method: str):
     """The connector's list, or None when the EPD cannot answer (the page says so)."""
     try:
-        return list(getattr(guard.connector(), method)(patient.patient_id))
+        return list(getattr(context.connector(), method)(patient.patient_id))
     except EpdError as error:
         log.warning("EPD error in %s: %s", method, type(error).__name__)
         return None

@@ -3,16 +3,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from ..access.guard import today as hospital_today
-from ..access.selection import age_on
+from .. import context
+from ..context.selection import age_on
 from ..epd import models as m
-
-#: Hospital local time: naive datetimes from the EPD already are; aware ones are converted.
-LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 
 SEX_NL = {"male": "Man", "female": "Vrouw", "other": "Anders", "unknown": "Onbekend"}
 
@@ -49,20 +45,20 @@ def nl_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(LOCAL_ZONE)
+        value = context.clock_or_default().to_local(value)
     return value.strftime("%d-%m-%Y %H:%M")
 
 
 def nl_age(birth_date_iso: str | None, today: date | None = None) -> str:
     """The age shown beside a birth date ("62 jaar"; "5 maanden", "12 dagen" under a year),
-    on ``today`` (default: the hospital's date, ``guard.today()``), computed when the page is
+    on ``today`` (default: the hospital's date, ``context.clock().today()``), computed when the page is
     rendered: the session keeps the birth date, never an age that goes stale. Empty for no
     or a malformed date, or one after ``today``."""
     try:
         born = date.fromisoformat(birth_date_iso) if birth_date_iso else None
     except (TypeError, ValueError):
         born = None
-    on = today or hospital_today()
+    on = today or context.clock().today()
     if born is None or born > on:
         return ""
     years = age_on(born.isoformat(), on)

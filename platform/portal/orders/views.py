@@ -6,6 +6,8 @@ import logging
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from .. import context
+from ..audit.request import request_event
 from ..access import guard
 from ..audit import Action
 from ..core import sections
@@ -21,13 +23,13 @@ bp.portal_menu = "orders"  # type: ignore[attr-defined]  # registered only where
 
 
 def _catalogue() -> sections.Section:
-    return sections.load(guard.connector().order_catalogue, "order_catalogue")
+    return sections.load(context.connector().order_catalogue, "order_catalogue")
 
 
 @bp.get("/")
 @guard.patient_view("Aanvragen")
 def index(patient: PatientSummary):
-    section = sections.load(lambda: guard.connector().list_orders(patient.patient_id), "list_orders")
+    section = sections.load(lambda: context.connector().list_orders(patient.patient_id), "list_orders")
     return render_template("orders/index.html", section=section, listing=paginate(section.items, requested_page()))
 
 
@@ -42,7 +44,7 @@ def new(patient: PatientSummary):
 def review(patient: PatientSummary):
     """Checks the form; shows it again with messages, or the confirmation page."""
     catalogue = _catalogue()
-    form = forms.parse(request.form, catalogue.items, guard.today())
+    form = forms.parse(request.form, catalogue.items, context.clock().today())
     if request.form.get("actie") == "wijzigen":
         form.errors.clear()  # back from the confirmation page to change the order
         return render_template("orders/form.html", catalogue=catalogue, form=form)
@@ -57,7 +59,7 @@ def review(patient: PatientSummary):
 def submit(patient: PatientSummary):
     """Validates again, sends the order through the connector and logs it (Action.ORDER)."""
     catalogue = _catalogue()
-    form = forms.parse(request.form, catalogue.items, guard.today())
+    form = forms.parse(request.form, catalogue.items, context.clock().today())
     if catalogue.unavailable or not form.valid:
         return render_template("orders/form.html", catalogue=catalogue, form=form), 400
     order = OrderRequest(test_codes=form.test_codes, clinical_question=form.clinical_question,
@@ -66,10 +68,10 @@ def submit(patient: PatientSummary):
                          requested_date=form.requested_date, note=form.note or None)
     details = {"tests": ",".join(form.test_codes), "urgent": "ja" if form.urgent else "nee"}
     try:
-        reference = guard.connector().submit_order(patient.patient_id, order)
+        reference = context.connector().submit_order(patient.patient_id, order)
     except OrderRejected as error:
         log.warning("order rejected by the EPD: %s", error)
-        guard.audit_or_refuse(guard.audit_event(Action.ORDER, "failure", patient=patient, data="Aanvraag",
+        guard.audit_or_refuse(request_event(Action.ORDER, "failure", patient=patient, data="Aanvraag",
                                                 grounds=_grounds(), details={**details, "error": str(error)}))
         form.errors["algemeen"] = "Het ziekenhuis heeft de aanvraag niet aangenomen. Controleer de gegevens."
         return render_template("orders/form.html", catalogue=catalogue, form=form), 400
@@ -77,7 +79,7 @@ def submit(patient: PatientSummary):
         log.warning("order could not be sent: %s", type(error).__name__)
         form.errors["algemeen"] = "De aanvraag kon niet worden verstuurd. Probeer het later opnieuw."
         return render_template("orders/form.html", catalogue=catalogue, form=form), 503
-    failed = guard.audit_or_refuse(guard.audit_event(Action.ORDER, "success", patient=patient,
+    failed = guard.audit_or_refuse(request_event(Action.ORDER, "success", patient=patient,
                                                      data=f"Aanvraag {reference}", grounds=_grounds(),
                                                      details=details))
     if failed:

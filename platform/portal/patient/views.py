@@ -9,6 +9,8 @@ from flask_login import current_user
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import context
+from ..audit.request import request_event
 from ..access import guard
 from ..audit import Action
 from ..core.freetext import normalise
@@ -43,14 +45,14 @@ def reported_death(patient: PatientSummary):
     ``patient`` (a row with the columns of ``DeathNotificationRecord``), or None. Read on every
     Patiëntinformatie page: one autocommit statement, no transaction around it."""
     with get_database().autocommit() as conn:
-        return conn.execute(_REPORTED, {"tenant": guard.tenant().id, "patient": patient.patient_id}).first()
+        return conn.execute(_REPORTED, {"tenant": context.tenant().id, "patient": patient.patient_id}).first()
 
 
 @bp.get("/patientinformatie")
 @guard.patient_view("Patiëntinformatie")
 def info(patient: PatientSummary):
     try:
-        details = guard.connector().get_patient(patient.patient_id)
+        details = context.connector().get_patient(patient.patient_id)
     except EpdError as error:
         log.warning("EPD error while reading Patiëntinformatie: %s", type(error).__name__)
         details = None
@@ -73,16 +75,16 @@ def report_death(patient: PatientSummary):
     same patient is recognised and shown, never passed on again."""
     existing = reported_death(patient)
     if existing or patient.deceased:
-        failed = guard.audit_or_refuse(guard.audit_event(
+        failed = guard.audit_or_refuse(request_event(
             Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
             details={"refusal": "already_reported" if existing else "already_deceased"}))
         return failed or render_template("patient/death_known.html", patient=patient, reported=existing)
-    form = parse_death_form(request.form, birth_date=patient.birth_date, today=guard.today())
+    form = parse_death_form(request.form, birth_date=patient.birth_date, today=context.clock().today())
     if not form.valid:
         return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES), 400
     details = {"date_of_death": form.date_of_death.isoformat(), "place_of_death": form.place or ""}
     # Logged before it is passed on: nothing reaches the EPD that the audit log lacks.
-    failed = guard.audit_or_refuse(guard.audit_event(Action.DEATH_NOTIFICATION, "success", patient=patient,
+    failed = guard.audit_or_refuse(request_event(Action.DEATH_NOTIFICATION, "success", patient=patient,
                                                      data=DEATH, details=details))
     if failed:
         return failed
@@ -90,16 +92,16 @@ def report_death(patient: PatientSummary):
                                      reporter_agb=current_user.agb_code, reporter_uzi=current_user.uzi_number,
                                      place_of_death=form.place, note=form.note)
     try:
-        reference = guard.connector().submit_death_notification(patient.patient_id, notification)
+        reference = context.connector().submit_death_notification(patient.patient_id, notification)
     except EpdError as error:
         log.warning("EPD refused or failed a death notification: %s", type(error).__name__)
-        guard.audit_or_refuse(guard.audit_event(Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
+        guard.audit_or_refuse(request_event(Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
                                                 details={**details, "error": type(error).__name__}))
         return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES,
                                rejected=isinstance(error, OrderRejected)), 400 if isinstance(error, OrderRejected) else 503
     db = get_session()
     db.add(DeathNotificationRecord(
-        tenant_id=guard.tenant().id, patient_id=patient.patient_id, account_id=current_user.account_id,
+        tenant_id=context.tenant().id, patient_id=patient.patient_id, account_id=current_user.account_id,
         reporter_name=current_user.name, reporter_agb=current_user.agb_code, reporter_uzi=current_user.uzi_number,
         date_of_death=form.date_of_death, place_of_death=form.place, note=form.note, reference=reference))
     try:
@@ -140,7 +142,7 @@ def withdraw_death(patient: PatientSummary):
     if error:
         return render_template("patient/death_known.html", patient=patient, reported=reported,
                                withdraw_error=error, withdraw_reason=reason[:MAX_WITHDRAW_REASON]), 400
-    failed = guard.audit_or_refuse(guard.audit_event(
+    failed = guard.audit_or_refuse(request_event(
         Action.DEATH_NOTIFICATION, "success", patient=patient, data="Melding overlijden ingetrokken",
         details={"withdrawn": reported.reference, "reason": reason}))
     if failed:

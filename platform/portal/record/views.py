@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
+from .. import context
 from ..access import guard
 from ..core import sections
 from ..core.documents import document_response
@@ -38,7 +39,7 @@ def _page_view(page: RecordPage):
     item = MENU[f"record.{page.endpoint}"]
 
     def view(patient: PatientSummary):
-        connector = guard.connector()
+        connector = context.connector()
         section = sections.load(lambda: getattr(connector, page.method)(patient.patient_id), page.method)
         items = [i for i in section.items if page.keep is None or page.keep(i)]
         listing = paginate(items, requested_page()) if page.paged else None
@@ -61,7 +62,7 @@ def letter(patient: PatientSummary, letter_id: str):
     """The letter itself, fetched from the EPD for the selected patient only: an id of
     another patient's letter is unknown here (404)."""
     try:
-        document = guard.connector().get_letter(patient.patient_id, letter_id)
+        document = context.connector().get_letter(patient.patient_id, letter_id)
     except (ItemNotFound, PatientNotFound):
         abort(404)
     except EpdError as error:

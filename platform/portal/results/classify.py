@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from .. import context
 from ..epd.models import LabResult, ResultFlag, flag_for
 
 
@@ -19,8 +20,9 @@ def classify(result: LabResult) -> ResultFlag | None:
 
 
 def local(moment: datetime) -> datetime:
-    """``moment`` as naive hospital-local time (connectors may hand out either kind)."""
-    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo is not None else moment
+    """``moment`` as naive hospital-local time (connectors may hand out either kind), in the
+    hospital's zone, never the server's."""
+    return context.clock_or_default().to_local(moment)
 
 
 def months_back(moment: datetime, months: int) -> datetime:

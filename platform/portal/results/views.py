@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
 
+from .. import context
 from ..access import guard
 from ..core import sections
 from ..core.documents import document_response
@@ -23,7 +24,7 @@ LAB_PER_PAGE = 50
 
 
 def _load(patient: PatientSummary, method: str) -> sections.Section:
-    connector = guard.connector()
+    connector = context.connector()
     return sections.load(lambda: getattr(connector, method)(patient.patient_id), method)
 
 
@@ -34,7 +35,8 @@ def _listing(patient: PatientSummary, method: str, template: str):
 
 
 def _now() -> datetime:
-    return datetime.now()
+    """Now as the hospital's wall time (the graphs' window ends here)."""
+    return context.clock().local_now()
 
 
 @bp.get("/")
@@ -155,7 +157,7 @@ def imaging(patient: PatientSummary):
 def imaging_report(patient: PatientSummary, report_id: str):
     """The report with its images as thumbnails, each opening full size."""
     try:
-        reports = guard.connector().list_imaging(patient.patient_id)
+        reports = context.connector().list_imaging(patient.patient_id)
     except PatientNotFound:
         abort(404)
     except EpdError as error:
@@ -171,7 +173,7 @@ def imaging_report(patient: PatientSummary, report_id: str):
 def image(patient: PatientSummary, image_id: str):
     """One image, fetched for the selected patient only (another patient's id: 404)."""
     try:
-        document = guard.connector().get_image(patient.patient_id, image_id)
+        document = context.connector().get_image(patient.patient_id, image_id)
     except (ItemNotFound, PatientNotFound):
         abort(404)
     except EpdError as error:

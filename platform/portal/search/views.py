@@ -10,6 +10,9 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import context
+from ..audit.request import request_event
+from ..access import facts
 from ..access import guard
 from ..access.decision import Decision, Outcome
 from ..access.models import RecentPatient
@@ -45,11 +48,11 @@ def search():
     """The form; a POST searches (GET only shows the empty form — "Wissen" links here)."""
     if request.method == "GET":
         return render_template("search/search.html", form=SearchForm(values={}), rows=None)
-    form = parse_search(request.form, guard.today())
+    form = parse_search(request.form, context.clock().today())
     if not form.valid:
         return render_template("search/search.html", form=form, rows=None), 400
     try:
-        shown, truncated = _matches(form, guard.connector().search_patients(form.criteria, limit=EPD_SEARCH_LIMIT))
+        shown, truncated = _matches(form, context.connector().search_patients(form.criteria, limit=EPD_SEARCH_LIMIT))
     except EpdError as error:
         return _unavailable(error, "Patiënt zoeken", "search/search.html", form.audit_details(), form=form, rows=None,
                             unavailable=True)
@@ -85,12 +88,12 @@ def _unavailable(error: EpdError, name: str, template: str, criteria: dict[str, 
     criteria), the page says so in Dutch where the results would be."""
     log.warning("EPD error in %s: %s", name, type(error).__name__)
     details = {**(criteria or {"list": name}), "error": type(error).__name__}
-    failed = guard.audit_or_refuse(guard.audit_event(Action.SEARCH, "failure", data=name, details=details))
+    failed = guard.audit_or_refuse(request_event(Action.SEARCH, "failure", data=name, details=details))
     return failed or render_template(template, **context)
 
 
 def _address_matches(form: SearchForm, patient: PatientSummary) -> bool:
-    address = guard.connector().get_patient(patient.patient_id).address
+    address = context.connector().get_patient(patient.patient_id).address
     return address is not None and form.refinements.match_address(address.postcode, address.house_number)
 
 
@@ -99,7 +102,7 @@ def admitted_patients():
     """Klinische patiënten (2.1.2): patients admitted now whom this provider may see."""
     return _patient_list("search/admitted_patients.html", "Klinische patiënten",
                          lambda agbs: [(e.patient, e.admission)
-                                       for e in guard.connector().list_admitted_patients(agb_codes=agbs)])
+                                       for e in context.connector().list_admitted_patients(agb_codes=agbs)])
 
 
 @bp.get("/patient-zoeken/seh-overzicht")
@@ -108,7 +111,7 @@ def emergency_department():
     since = datetime.now(timezone.utc) - timedelta(days=EMERGENCY_DAYS)
     return _patient_list("search/emergency_department.html", "SEH overzicht",
                          lambda agbs: [(e.patient, e.visit)
-                                       for e in guard.connector().list_emergency_visits(since, agb_codes=agbs)])
+                                       for e in context.connector().list_emergency_visits(since, agb_codes=agbs)])
 
 
 @bp.get("/patient-zoeken/recente")
@@ -125,7 +128,7 @@ def _recent() -> list[tuple[PatientSummary, datetime]]:
     entries = []
     for patient_id, opened_at in opened:
         try:
-            summary = guard.connector().get_patient_summary(patient_id)
+            summary = context.connector().get_patient_summary(patient_id)
             # SQLite hands back the stored UTC time without its zone.
             entries.append((summary, opened_at if opened_at.tzinfo else opened_at.replace(tzinfo=timezone.utc)))
         except PatientNotFound:
@@ -138,8 +141,8 @@ def _prefilter_agbs() -> set[str] | None:
     without a relation may still be opened through the noodprocedure."""
     if guard.at_hap():
         return None
-    facts = guard.provider_facts()
-    return {code for code in (facts.agb_code, facts.practice_agb, *facts.covered_practice_agbs) if code}
+    provider = facts.provider_facts()
+    return {code for code in (provider.agb_code, provider.practice_agb, *provider.covered_practice_agbs) if code}
 
 
 def _patient_list(template: str, name: str, load: Callable[[set[str] | None], Sequence[tuple[PatientSummary, object]]]):

@@ -197,6 +197,8 @@ class TenantConfig(_Strict):
     audit: AuditConfig = AuditConfig()
     rate_limits: RateLimitConfig = RateLimitConfig()
     secret_key_env: str | None = Field(None, description="Environment variable with this tenant's session secret (required in production)")
+    timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "
+                          "every time shown is read in it, whatever zone the server runs in")
 
     # Set by the loader, not by YAML.
     folder: str = Field("", exclude=True)
@@ -211,6 +213,14 @@ class TenantConfig(_Strict):
         if len(set(lowered)) != len(lowered):
             raise ValueError("a hostname is listed twice")
         return lowered
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from ..clock import zone_named
+
+        zone_named(value)  # ValueError names the unknown zone
+        return value
 
     @field_validator("menus")
     @classmethod

@@ -6,20 +6,21 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from portal.access import guard
+from portal.access import facts
+from portal.clock import DEFAULT as CLOCK
 from portal.access.models import CoveringAuthorisation
 
 
 def _covered(app, client) -> frozenset[str]:
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"], domain=client.host)
     with app.test_request_context("/", headers={"Cookie": f"{cookie.key}={cookie.value}"}):
-        return guard.provider_facts().covered_practice_agbs
+        return facts.provider_facts().covered_practice_agbs
 
 
 def test_covering_authorisations_follow_the_database_between_requests(app, client, login_as, platform):
     account = login_as(client)
     assert _covered(app, client) == frozenset()
-    today = guard.today()
+    today = CLOCK.today()
     with platform.database.session() as db:
         db.add_all([CoveringAuthorisation(account_id=account.id, practice_agb="01999991", valid_until=None),
                     CoveringAuthorisation(account_id=account.id, practice_agb="01999992", valid_until=today),

@@ -3,7 +3,7 @@ from sqlalchemy import select, text
 
 from portal.access.models import EmergencyAccess, PatientNotification
 
-from portal.access.selection import CANDIDATE
+from portal.context.selection import CANDIDATE
 from support.access import HAP_ADDRESS, OFFICE_ADDRESS, bind_context, confirm_fields, csrf, offer_and_choose
 
 MANUAL_TEXT = "In onze zorginstelling is geen behandelrelatie bekend tussen u en deze patiënt."

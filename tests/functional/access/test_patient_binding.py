@@ -196,7 +196,7 @@ def test_the_selected_patients_context_outlives_many_others(app, demo):
     """Contexts are capped per session; the selected patient's is never the one dropped."""
     from dataclasses import replace
 
-    from portal.access import selection
+    from portal.context import selection
 
     with app.test_request_context("/"):
         from flask import session
