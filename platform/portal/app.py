@@ -1,12 +1,11 @@
 """``create_app(tenant, platform)``: one Flask app per hospital.
 
 Each app has its own secret key, session cookie name, Jinja environment and loader
-(tenant templates first), connector and settings, so nothing of one tenant is reachable
-through another's host. Feature modules are registered from ``BLUEPRINTS``.
+(tenant templates first), connector, clock and settings, so nothing of one tenant is
+reachable through another's host. The feature modules are wired in ``_wire_features``.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import secrets
 from pathlib import Path
@@ -16,7 +15,18 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import context
+from . import auth, context, web
+from .access import facts as access_facts
+from .access import views as access_views
+from .audit import api as audit_api
+from .care_events import views as care_events_views
+from .core import views as core_views
+from .orders import views as orders_views
+from .patient import views as patient_views
+from .printing import views as printing_views
+from .record import views as record_views
+from .results import views as results_views
+from .search import views as search_views
 from .clock import HospitalClock
 from .core import formatting, paging
 from .core.navigation import navigation_bar, navigation_for
@@ -29,26 +39,6 @@ if TYPE_CHECKING:
     from .platform import Platform
 
 PACKAGE_DIR = Path(__file__).parent
-
-#: Feature blueprints as "module:attribute"; each module owns its routes and templates.
-#: A blueprint with a ``portal_menu`` attribute (a tenant menu key) is registered only for
-#: tenants enabling that menu, so elsewhere every URL of it answers 404.
-BLUEPRINTS = [
-    "portal.core.views:bp",
-    "portal.auth:bp",
-    "portal.audit.api:bp",
-    "portal.access.views:bp",
-    "portal.search.views:bp",
-    "portal.patient.views:bp",
-    "portal.care_events.views:bp",
-    "portal.record.views:bp",
-    "portal.results.views:bp",
-    "portal.orders.views:bp",
-    "portal.printing.views:bp",
-    # Last: proxy trust, headers, error pages, rate limits, /gezondheid (see portal.web).
-    "portal.web:bp",
-]
-
 
 def _secret_key(tenant: TenantConfig, platform: "Platform") -> str:
     if tenant.secret_key_env and os.environ.get(tenant.secret_key_env):
@@ -97,16 +87,7 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
     CSRFProtect(app)
     formatting.init_app(app)
     paging.init_app(app)
-    for spec in BLUEPRINTS:
-        module_name, attribute = spec.split(":")
-        blueprint = getattr(importlib.import_module(module_name), attribute)
-        menu = getattr(blueprint, "portal_menu", None)
-        if menu is not None and not tenant.menu_enabled(menu):
-            continue
-        app.register_blueprint(blueprint)
-        init = getattr(blueprint, "init_portal_app", None)
-        if init is not None:
-            init(app)
+    _wire_features(app, tenant)
     init_bench_ceiling(app)
 
     @app.context_processor
@@ -115,6 +96,25 @@ def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:
                 "navigation_bar": lambda: navigation_bar(app, tenant)}
 
     return app
+
+
+def _wire_features(app: Flask, tenant: TenantConfig) -> None:
+    """Every feature module, in order: its blueprint (routes and templates) and its hooks.
+
+    Plain imports, one line per feature: what an app is made of reads top to bottom here.
+    A feature behind a tenant menu (``orders``) is registered only where the tenant enables
+    it, so elsewhere every URL of it answers 404. ``web`` comes last: it wraps the app in
+    the proxy trust and adds headers, error pages and rate limits to everything above."""
+    app.register_blueprint(core_views.bp)
+    auth.init_portal_app(app, account_extras=access_facts.SESSION_ACCOUNT_EXTRAS)
+    audit_api.init_portal_app(app)
+    for blueprint in (access_views.bp, search_views.bp, patient_views.bp, care_events_views.bp, record_views.bp,
+                      results_views.bp):
+        app.register_blueprint(blueprint)
+    if tenant.menu_enabled("orders"):
+        app.register_blueprint(orders_views.bp)
+    app.register_blueprint(printing_views.bp)
+    web.init_app(app)
 
 
 def compile_templates(app: Flask) -> int:

@@ -87,8 +87,7 @@ def inzagelog_api():
 
 
 def init_portal_app(app: Flask) -> None:
-    """Token-authenticated API: no session, so no CSRF token (called by ``create_app``)."""
+    """Register the API (called by ``create_app``). Token-authenticated: no session, so no
+    CSRF token."""
+    app.register_blueprint(bp)
     app.extensions["csrf"].exempt(inzagelog_api)
-
-
-bp.init_portal_app = init_portal_app  # type: ignore[attr-defined]

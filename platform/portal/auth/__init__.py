@@ -1,7 +1,7 @@
 """UZI-pas login, server-side sessions and the login requirement of every page.
 
-Wired into each tenant app by ``init_portal_app(app)`` (called for the ``auth``
-blueprint listed in ``portal.app.BLUEPRINTS``):
+Wired into each tenant app by ``init_portal_app(app, account_extras)``, which
+``portal.app.create_app`` calls:
 
 - ``flask.session`` is stored in the database (``sessions.DatabaseSessionInterface``);
 - Flask-Login's ``current_user`` is a ``service.Provider`` (account_id, tenant_id,
@@ -16,7 +16,7 @@ from flask_login import LoginManager, current_user
 
 from ..core.security import is_public
 from .demo import check_demo_setting
-from .sessions import DatabaseSessionInterface
+from .sessions import AccountExtras, DatabaseSessionInterface
 from .views import NEXT_KEY, bp
 
 __all__ = ["bp", "init_portal_app"]
@@ -55,7 +55,10 @@ def _require_login():
     return jsonify(code="login_required", message="U bent niet (meer) ingelogd."), 401
 
 
-def init_portal_app(app: Flask) -> None:
+def init_portal_app(app: Flask, account_extras: AccountExtras | None = None) -> None:
+    """Register the login blueprint, the database sessions (with the features' per-account
+    ``account_extras``, see ``sessions``) and the login requirement of every page."""
+    app.register_blueprint(bp)
     platform = app.extensions["portal.platform"]
     tenant = app.extensions["portal.tenant"]
     check_demo_setting(tenant, platform.settings)
@@ -64,7 +67,7 @@ def init_portal_app(app: Flask) -> None:
         app.config["SESSION_COOKIE_NAME"] = f"__Host-{app.config['SESSION_COOKIE_NAME']}"
         app.config["SESSION_COOKIE_SECURE"] = True
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.session_interface = DatabaseSessionInterface()
+    app.session_interface = DatabaseSessionInterface(account_extras)
     manager = LoginManager()
     manager.session_protection = None  # a fresh session id at login and server-side expiry instead
     manager.login_view = "auth.login"
@@ -72,5 +75,3 @@ def init_portal_app(app: Flask) -> None:
     manager.init_app(app)
     app.before_request(_require_login)
 
-
-bp.init_portal_app = init_portal_app  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -34,30 +34,21 @@ _accounts = Account.__table__
 #: for it on every request (``portal.auth._load_provider``).
 ACCOUNT_FIELDS = ("id", "tenant_id", "uzi_number", "name", "role", "agb_code", "practice_agb", "practice_name",
                   "active")
-#: More per-account values read with the session, registered by other modules at import:
-#: name -> function of the account id column giving a correlated scalar subquery. The value
-#: lands on ``session.account.<name>`` (``portal.access.guard`` registers the provider's
-#: covering authorisations, needed on every patient page).
-ACCOUNT_EXTRAS: dict[str, Callable[[ColumnElement], ColumnElement]] = {}
-_open_statement: tuple[int, Select] | None = None
+#: More per-account values a feature needs on every request, read with the session: name ->
+#: function of the account id column giving a correlated scalar subquery; the value lands on
+#: ``session.account.<name>``. Handed to ``DatabaseSessionInterface`` by ``create_app``.
+AccountExtras = Mapping[str, Callable[[ColumnElement], ColumnElement]]
 
 
-def _open() -> Select:
+def _open_statement(extras: AccountExtras) -> Select:
     """The session row (by ``id_hash`` and ``tenant_id`` parameters) with its account and
-    the registered extras, in one SELECT.
-
-    Built once and reused: SQLAlchemy keeps a statement object's cache key, so this
-    statement costs no Python construction per request (rebuilt only when an extra was
-    registered since)."""
-    global _open_statement
-    if _open_statement is None or _open_statement[0] != len(ACCOUNT_EXTRAS):
-        columns = [_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS]
-        columns += [extra(_accounts.c.id).label(f"account__{name}") for name, extra in ACCOUNT_EXTRAS.items()]
-        statement = select(_table, *columns).select_from(
-            _table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id)).where(
-            _table.c.id_hash == bindparam("id_hash"), _table.c.tenant_id == bindparam("tenant_id"))
-        _open_statement = (len(ACCOUNT_EXTRAS), statement)
-    return _open_statement[1]
+    ``extras``, in one SELECT. Built once per session interface and reused: SQLAlchemy keeps
+    a statement object's cache key, so it costs no Python construction per request."""
+    columns = [_accounts.c[name].label(f"account__{name}") for name in ACCOUNT_FIELDS]
+    columns += [extra(_accounts.c.id).label(f"account__{name}") for name, extra in extras.items()]
+    return select(_table, *columns).select_from(
+        _table.outerjoin(_accounts, _accounts.c.id == _table.c.account_id)).where(
+        _table.c.id_hash == bindparam("id_hash"), _table.c.tenant_id == bindparam("tenant_id"))
 
 
 _DELETE = delete(_table).where(_table.c.id_hash == bindparam("key"))
@@ -120,6 +111,10 @@ def _account_id(session: ServerSession) -> int | None:
 class DatabaseSessionInterface(SessionInterface):
     serializer = TaggedJSONSerializer()
 
+    def __init__(self, account_extras: AccountExtras | None = None):
+        self.account_extras = dict(account_extras or {})
+        self._open = _open_statement(self.account_extras)
+
     def open_session(self, app: Flask, request: Request) -> ServerSession:
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 128:
@@ -129,7 +124,7 @@ class DatabaseSessionInterface(SessionInterface):
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
         with database.autocommit() as conn:
-            row = conn.execute(_open(), {"id_hash": token_hash(token), "tenant_id": tenant_id}).first()
+            row = conn.execute(self._open, {"id_hash": token_hash(token), "tenant_id": tenant_id}).first()
             if row is None:
                 return ServerSession()
             if aware(row.expires_at) <= now:
@@ -142,7 +137,7 @@ class DatabaseSessionInterface(SessionInterface):
         opened = ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
         if row.account__id is not None:
             opened.account = SimpleNamespace(**{name: getattr(row, f"account__{name}")
-                                                for name in (*ACCOUNT_FIELDS, *ACCOUNT_EXTRAS)})
+                                                for name in (*ACCOUNT_FIELDS, *self.account_extras)})
         return opened
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]

@@ -19,7 +19,6 @@ from . import forms
 log = logging.getLogger(__name__)
 
 bp = Blueprint("orders", __name__, url_prefix="/aanvragen", template_folder="templates")
-bp.portal_menu = "orders"  # type: ignore[attr-defined]  # registered only where the tenant enables it
 
 
 def _catalogue() -> sections.Section:

@@ -1,8 +1,8 @@
 """Production hardening of every tenant app: proxy trust, security headers, error pages,
 rate limits, the health endpoint and scrubbed logs.
 
-Listed in ``portal.app.BLUEPRINTS`` as ``portal.web:bp`` (the health blueprint); its
-``init_portal_app`` wires the rest into each tenant app:
+``init_app(app)``, called last by ``portal.app.create_app``, registers the health blueprint
+and wires the rest into each tenant app:
 
 - ``portal.core.security.TrustedProxyFix`` around the WSGI app: forwarded headers count
   only from the tenant's ``auth.trusted_proxies``;
@@ -41,6 +41,8 @@ class PortalRequest(Request):
 
 
 def init_app(app: Flask) -> None:
+    """Register /gezondheid and wrap the app in the hardening below (last of all features)."""
+    app.register_blueprint(bp)
     tenant = app.extensions["portal.tenant"]
     app.request_class = PortalRequest
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, tenant.auth.trusted_proxies)  # type: ignore[method-assign]
@@ -50,5 +52,3 @@ def init_app(app: Flask) -> None:
     ratelimit.init_app(app)
     logscrub.install()
 
-
-bp.init_portal_app = init_app  # type: ignore[attr-defined]
