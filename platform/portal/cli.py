@@ -6,27 +6,19 @@ broken configuration (``portal tenants check``) do not load the app.
 from __future__ import annotations
 
 import sys
+from importlib.metadata import entry_points
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from .platform import Platform, create_platform
 from .settings import SettingsError
 from .tenants import TenantConfigError
 
-#: Extra command groups, as "module:attribute"; feature modules add theirs here.
-COMMAND_GROUPS = [
-    "portal.tenants.cli:tenants_cli",
-    "portal.migrations.cli:db_cli",
-    "portal.access.cli:notifications_cli",
-    "portal.access.cli:access_cli",
-    "portal.patient.cli:death_notifications_cli",
-    "portal.audit.cli:audit_cli",
-    "portal.accounts.cli:accounts_cli",
-    "portal.auth.cli:auth_cli",
-    "portal_connectors.demo.cli:demo_cli",
-]
+#: Entry-point group of command groups that come with a connector (``portal demo``): the
+#: core names no connector; a connector package registers its commands in its setup.cfg.
+CONNECTOR_COMMANDS = "portal.connector_commands"
 
 
 def create_root_app() -> Flask:
@@ -66,14 +58,34 @@ def tenant_app(tenant_id: str) -> Flask:
 
 
 def _build_cli() -> click.Group:
-    import importlib
+    from flask.cli import run_command, shell_command
+
+    from .access.cli import access_cli, notifications_cli
+    from .accounts.cli import accounts_cli
+    from .audit.cli import audit_cli
+    from .auth.cli import auth_cli
+    from .migrations.cli import db_cli
+    from .patient.cli import death_notifications_cli
+    from .tenants.cli import tenants_cli
 
     cli = FlaskGroup(create_app=create_root_app, help="Zorgverlenersportaal: serve and manage the hospital portals.",
-                     set_debug_flag=False)
-    for spec in COMMAND_GROUPS:
-        module_name, attribute = spec.split(":")
-        cli.add_command(getattr(importlib.import_module(module_name), attribute))
+                     set_debug_flag=False, add_default_commands=False)
+    for command in (run_command, shell_command, routes_command, tenants_cli, db_cli, notifications_cli, access_cli,
+                    death_notifications_cli, audit_cli, accounts_cli, auth_cli):
+        cli.add_command(command)
+    for entry in sorted(entry_points(group=CONNECTOR_COMMANDS), key=lambda e: e.name):
+        cli.add_command(entry.load())
     return cli
+
+
+@click.command("routes")
+@with_appcontext
+def routes_command() -> None:
+    """Every tenant's routes: tenant, methods, path and endpoint (the root app has none)."""
+    for tenant_id, app in sorted(get_platform().apps.items()):
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            methods = ",".join(sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS")))
+            click.echo(f"{tenant_id}\t{methods}\t{rule.rule}\t{rule.endpoint}")
 
 
 cli = _build_cli()
