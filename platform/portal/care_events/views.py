@@ -10,6 +10,8 @@ from .. import context
 from ..access import guard
 from ..core.paging import paginate, requested_page
 from ..epd.errors import EpdError
+from ..core import sections
+from ..epd.contract import PatientListMethod
 from ..epd.models import AdmissionStatus, AppointmentStatus, OperationStatus, PatientSummary
 from .services import hospital_now, local, split_by_time
 
@@ -58,13 +60,10 @@ def index():
     return render_template("care_events/index.html", pages=PAGES, selected=guard.banner() is not None)
 
 
-def _load(patient: PatientSummary, method: str):
+def _load(patient: PatientSummary, method: PatientListMethod):
     """The connector's list, or None when the EPD cannot answer (the page says so)."""
-    try:
-        return list(getattr(context.connector(), method)(patient.patient_id))
-    except EpdError as error:
-        log.warning("EPD error in %s: %s", method, type(error).__name__)
-        return None
+    section = sections.patient_list(method, patient.patient_id)
+    return None if section.unavailable else list(section.items)
 
 
 def _two_lists(items, when: Callable, is_future: Callable):

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import context
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
+
+if TYPE_CHECKING:
+    from ..epd.contract import EpdConnector, PatientListMethod
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +26,22 @@ class Section:
     unavailable: bool = False
 
 
-def load(call: Callable[[], Sequence[Any]], what: str) -> Section:
-    """Run ``call`` (a connector list method bound to its arguments). ``what`` names the
-    kind of data for the log, never patient data. ``PatientNotFound`` and ``ItemNotFound``
-    are not outages: they propagate, for the caller to answer 404."""
+def load(read: Callable[["EpdConnector"], Sequence[Any]], what: str, connector: "EpdConnector | None" = None) -> Section:
+    """The one way a screen reads a section from the EPD: ``read`` is given the tenant's
+    connector (typed by the contract, ``portal.epd.contract.EpdConnector``). ``what`` names
+    the kind of data for the log, never patient data. ``PatientNotFound`` and
+    ``ItemNotFound`` are not outages: they propagate, for the caller to answer 404.
+    ``connector`` defaults to the request's (``portal.context``)."""
     try:
-        return Section(tuple(call()))
+        return Section(tuple(read(connector if connector is not None else context.connector())))
     except (PatientNotFound, ItemNotFound):
         raise
     except EpdError as error:
         log.warning("EPD error while loading %s: %s", what, type(error).__name__)
         return Section((), unavailable=True)
+
+
+def patient_list(method: "PatientListMethod", patient_id: str) -> Section:
+    """The section a per-patient list method fills, for pages that are data and name their
+    method (``PatientListMethod``, checked by the type checker)."""
+    return load(lambda epd: getattr(epd, method)(patient_id), method)

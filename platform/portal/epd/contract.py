@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, get_args, runtime_checkable
 
 from .models import (
     Admission,
@@ -224,9 +224,10 @@ class EpdConnector(Protocol):
         a date of death in the future or before birth) and ``PatientNotFound``."""
 
 
-#: Per-patient list methods and what the screens call them, for generic callers
-#: (the contract suite, the "every kind of data" demo checks).
-PATIENT_LIST_METHODS: tuple[str, ...] = (
+#: The name of a per-patient list method of ``EpdConnector``: pages that are data (the
+#: Dossier's, Zorgmomenten, Uitslagen) name the method that fills them, and a type checker
+#: holds each name to this list.
+PatientListMethod = Literal[
     "list_appointments", "list_operations", "list_admissions", "list_emergency_registrations",
     "list_referrals", "list_allergies", "list_conditions", "list_substance_use", "list_diagnoses",
     "list_implants", "list_inserted_materials", "list_state_observations", "list_medical_aids",
@@ -234,4 +235,7 @@ PATIENT_LIST_METHODS: tuple[str, ...] = (
     "list_nursing_problems", "list_nursing_care_plan", "list_nursing_reports", "list_nutrition",
     "list_treatment_restrictions", "list_mdo_reports", "list_lab_results", "list_measurements",
     "list_microbiology", "list_pathology", "list_imaging",
-)
+]
+#: The same, as a tuple, for generic callers (the contract suite, the "every kind of data"
+#: demo checks); a test checks each is a method of ``EpdConnector``.
+PATIENT_LIST_METHODS: tuple[str, ...] = get_args(PatientListMethod)

@@ -22,13 +22,13 @@ bp = Blueprint("orders", __name__, url_prefix="/aanvragen", template_folder="tem
 
 
 def _catalogue() -> sections.Section:
-    return sections.load(context.connector().order_catalogue, "order_catalogue")
+    return sections.load(lambda epd: epd.order_catalogue(), "order_catalogue")
 
 
 @bp.get("/")
 @guard.patient_view("Aanvragen")
 def index(patient: PatientSummary):
-    section = sections.load(lambda: context.connector().list_orders(patient.patient_id), "list_orders")
+    section = sections.load(lambda epd: epd.list_orders(patient.patient_id), "list_orders")
     return render_template("orders/index.html", section=section, listing=paginate(section.items, requested_page()))
 
 

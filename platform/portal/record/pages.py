@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.formatting import nl_date, nl_label
 from ..epd import models as m
+from ..epd.contract import PatientListMethod
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,7 @@ class RecordPage:
 
     endpoint: str
     path: str
-    method: str
+    method: PatientListMethod
     template: str = "record/table.html"
     columns: tuple[Column, ...] = ()
     intro: str | None = None

@@ -39,8 +39,7 @@ def _page_view(page: RecordPage):
     item = MENU[f"record.{page.endpoint}"]
 
     def view(patient: PatientSummary):
-        connector = context.connector()
-        section = sections.load(lambda: getattr(connector, page.method)(patient.patient_id), page.method)
+        section = sections.patient_list(page.method, patient.patient_id)
         items = [i for i in section.items if page.keep is None or page.keep(i)]
         listing = paginate(items, requested_page()) if page.paged else None
         return render_template(page.template, page=page, label=item.label, group=item.group,

@@ -12,6 +12,7 @@ from ..core import sections
 from ..core.documents import document_response
 from ..core.paging import paginate, requested_page
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
+from ..epd.contract import PatientListMethod
 from ..epd.models import PatientSummary
 from . import charts
 from .classify import classify, graph_results, graph_window, local, reference_band
@@ -23,12 +24,11 @@ RECENT = 5
 LAB_PER_PAGE = 50
 
 
-def _load(patient: PatientSummary, method: str) -> sections.Section:
-    connector = context.connector()
-    return sections.load(lambda: getattr(connector, method)(patient.patient_id), method)
+def _load(patient: PatientSummary, method: PatientListMethod) -> sections.Section:
+    return sections.patient_list(method, patient.patient_id)
 
 
-def _listing(patient: PatientSummary, method: str, template: str):
+def _listing(patient: PatientSummary, method: PatientListMethod, template: str):
     """A paged list page of one kind of result."""
     section = _load(patient, method)
     return render_template(template, section=section, listing=paginate(section.items, requested_page()))

@@ -69,12 +69,15 @@ def test_order_form_errors_are_dutch(fields, field, message):
 
 
 def test_an_epd_failure_empties_only_its_section(caplog):
-    def failing():
+    epd = object()  # what read() is given: the connector
+
+    def failing(connector):
+        assert connector is epd
         raise EpdUnavailable("demo EPD: database error (OperationalError)")
 
-    section = sections.load(failing, "list_allergies")
+    section = sections.load(failing, "list_allergies", epd)
     assert section.unavailable and section.items == ()
     assert "list_allergies" in caplog.text and "EpdUnavailable" in caplog.text
-    assert sections.load(lambda: [1, 2], "list_x") == sections.Section((1, 2))
+    assert sections.load(lambda _: [1, 2], "list_x", epd) == sections.Section((1, 2))
     with pytest.raises(ItemNotFound):
-        sections.load(lambda: (_ for _ in ()).throw(ItemNotFound("x")), "get_letter")
+        sections.load(lambda _: (_ for _ in ()).throw(ItemNotFound("x")), "get_letter", epd)
