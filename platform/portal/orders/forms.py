@@ -52,10 +52,10 @@ def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> Ord
     codes = tuple(dict.fromkeys(form.getlist("test")))
     result = OrderForm(
         test_codes=codes,
-        clinical_question=normalise(form.get("vraagstelling", ""), multiline=True),
-        urgent=form.get("spoed") == "ja",
-        requested_date_text=normalise(form.get("datum", "")),
-        note=normalise(form.get("opmerking", ""), multiline=True),
+        clinical_question=normalise(form.get("clinical_question", ""), multiline=True),
+        urgent=form.get("urgent") == "yes",
+        requested_date_text=normalise(form.get("requested_date", "")),
+        note=normalise(form.get("note", ""), multiline=True),
     )
     errors = result.errors
     if not codes:
@@ -66,19 +66,19 @@ def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> Ord
     elif len(codes) > MAX_TESTS:
         errors["test"] = f"Kies ten hoogste {MAX_TESTS} onderzoeken per aanvraag."
     if not result.clinical_question:
-        errors["vraagstelling"] = "Vul de vraagstelling in."
+        errors["clinical_question"] = "Vul de vraagstelling in."
     elif len(result.clinical_question) > MAX_QUESTION:
-        errors["vraagstelling"] = f"De vraagstelling is te lang (maximaal {MAX_QUESTION} tekens)."
+        errors["clinical_question"] = f"De vraagstelling is te lang (maximaal {MAX_QUESTION} tekens)."
     if result.requested_date_text:
         try:
             result.requested_date = _parse_date(result.requested_date_text)
         except ValueError:
-            errors["datum"] = "Vul de gewenste datum in als dd-mm-jjjj."
+            errors["requested_date"] = "Vul de gewenste datum in als dd-mm-jjjj."
         else:
             if result.requested_date < today:
-                errors["datum"] = "De gewenste datum ligt in het verleden."
+                errors["requested_date"] = "De gewenste datum ligt in het verleden."
             elif result.requested_date > today + MAX_AHEAD:
-                errors["datum"] = "De gewenste datum ligt meer dan een jaar vooruit."
+                errors["requested_date"] = "De gewenste datum ligt meer dan een jaar vooruit."
     if len(result.note) > MAX_NOTE:
-        errors["opmerking"] = f"De opmerking is te lang (maximaal {MAX_NOTE} tekens)."
+        errors["note"] = f"De opmerking is te lang (maximaal {MAX_NOTE} tekens)."
     return result

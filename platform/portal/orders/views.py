@@ -44,7 +44,7 @@ def review(patient: PatientSummary):
     """Checks the form; shows it again with messages, or the confirmation page."""
     catalogue = _catalogue()
     form = forms.parse(request.form, catalogue.items, context.clock().today())
-    if request.form.get("actie") == "wijzigen":
+    if request.form.get("action") == "change":
         form.errors.clear()  # back from the confirmation page to change the order
         return render_template("orders/form.html", catalogue=catalogue, form=form)
     if catalogue.unavailable or not form.valid:
@@ -72,11 +72,11 @@ def submit(patient: PatientSummary):
         log.warning("order rejected by the EPD: %s", error)
         guard.audit_or_refuse(request_event(Action.ORDER, "failure", patient=patient, data="Aanvraag",
                                                 grounds=_grounds(), details={**details, "error": str(error)}))
-        form.errors["algemeen"] = "Het ziekenhuis heeft de aanvraag niet aangenomen. Controleer de gegevens."
+        form.errors["general"] = "Het ziekenhuis heeft de aanvraag niet aangenomen. Controleer de gegevens."
         return render_template("orders/form.html", catalogue=catalogue, form=form), 400
     except EpdError as error:
         log.warning("order could not be sent: %s", type(error).__name__)
-        form.errors["algemeen"] = "De aanvraag kon niet worden verstuurd. Probeer het later opnieuw."
+        form.errors["general"] = "De aanvraag kon niet worden verstuurd. Probeer het later opnieuw."
         return render_template("orders/form.html", catalogue=catalogue, form=form), 503
     failed = guard.audit_or_refuse(request_event(Action.ORDER, "success", patient=patient,
                                                      data=f"Aanvraag {reference}", grounds=_grounds(),

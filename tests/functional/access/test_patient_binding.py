@@ -126,7 +126,7 @@ def test_orders_check_and_send_are_bound_to_their_patient(client, login_as, plat
     form = mst.get("/aanvragen/nieuw", query_string={
         "patient_context": context_of_page(mst.get("/aanvragen/").get_data(as_text=True))}).get_data(as_text=True)
     fields = {"csrf_token": csrf(mst), "patient_context": context_of_page(form), "test": "LAB-BB",
-              "vraagstelling": "Anemie?"}
+              "clinical_question": "Anemie?"}
     check = mst.post("/aanvragen/nieuw", data=fields)
     assert check.status_code == 200 and x.display_name in text(check)
     assert "Voor deze patiënt" in text(check)

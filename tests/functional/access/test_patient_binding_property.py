@@ -60,7 +60,7 @@ def test_no_request_ever_acts_on_another_patient_than_its_page(platform, login_a
             with client.session_transaction() as session:
                 selected = session.get("selected_patient")
             fields = {"csrf_token": csrf(client), "patient_context": context_of_page(html), "test": "LAB-BB",
-                      "vraagstelling": "Controle Hb"}
+                      "clinical_question": "Controle Hb"}
             orders_before = {p.patient_id: len(connector.list_orders(p.patient_id)) for p in patients}
             seq = _last_seq(platform)
             if kind == "open":

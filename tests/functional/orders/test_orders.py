@@ -56,22 +56,22 @@ def test_invalid_order_is_explained_and_nothing_is_sent(orders_client, connector
     before = len(connector.list_orders(demo_patient.patient_id))
     token = _token(orders_client)
     response = orders_client.post("/aanvragen/nieuw", data={
-        "csrf_token": token, **selected_context(orders_client), "test": "BESTAAT-NIET", "vraagstelling": "",
-        "datum": (date.today() - timedelta(days=1)).isoformat()})
+        "csrf_token": token, **selected_context(orders_client), "test": "BESTAAT-NIET", "clinical_question": "",
+        "requested_date": (date.today() - timedelta(days=1)).isoformat()})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Kies alleen onderzoeken uit de lijst." in html
     assert "Vul de vraagstelling in." in html
     assert "De gewenste datum ligt in het verleden." in html
     # Also the final step checks again: its hidden fields are user input.
-    response = orders_client.post("/aanvragen/versturen", data={"csrf_token": token, **selected_context(orders_client), "vraagstelling": "Anemie?"})
+    response = orders_client.post("/aanvragen/versturen", data={"csrf_token": token, **selected_context(orders_client), "clinical_question": "Anemie?"})
     assert response.status_code == 400 and "Kies ten minste één onderzoek." in response.get_data(as_text=True)
     assert len(connector.list_orders(demo_patient.patient_id)) == before
 
 
 def test_post_without_csrf_token_is_refused(orders_client, connector, demo_patient):
     before = len(connector.list_orders(demo_patient.patient_id))
-    response = orders_client.post("/aanvragen/versturen", data={"test": "LAB-BB", "vraagstelling": "Anemie?"})
+    response = orders_client.post("/aanvragen/versturen", data={"test": "LAB-BB", "clinical_question": "Anemie?"})
     assert response.status_code == 400
     assert len(connector.list_orders(demo_patient.patient_id)) == before
 
@@ -79,18 +79,18 @@ def test_post_without_csrf_token_is_refused(orders_client, connector, demo_patie
 def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, connector, demo_patient, platform, app):
     token = _token(orders_client)
     wanted = (date.today() + timedelta(days=7))
-    form = {"csrf_token": token, **selected_context(orders_client), "test": ["LAB-BB", "RAD-THORAX"], "vraagstelling": "Moeheid, anemie? Pneumonie?",
-            "spoed": "ja", "datum": wanted.isoformat(), "opmerking": "Graag nuchter"}
+    form = {"csrf_token": token, **selected_context(orders_client), "test": ["LAB-BB", "RAD-THORAX"], "clinical_question": "Moeheid, anemie? Pneumonie?",
+            "urgent": "yes", "requested_date": wanted.isoformat(), "note": "Graag nuchter"}
     review = orders_client.post("/aanvragen/nieuw", data=form)
     assert review.status_code == 200
     html = review.get_data(as_text=True)
     assert "Aanvraag controleren" in html and "X-thorax (Radiologie)" in html and wanted.strftime("%d-%m-%Y") in html
     assert connector.list_orders(demo_patient.patient_id) == () or all(
-        o.clinical_question != form["vraagstelling"] for o in connector.list_orders(demo_patient.patient_id))
+        o.clinical_question != form["clinical_question"] for o in connector.list_orders(demo_patient.patient_id))
     sent = orders_client.post("/aanvragen/versturen", data=form)
     assert sent.status_code == 302 and sent.headers["Location"].endswith("/aanvragen/")
     order = connector.list_orders(demo_patient.patient_id)[0]
-    assert order.clinical_question == form["vraagstelling"] and order.urgent and order.requested_date == wanted
+    assert order.clinical_question == form["clinical_question"] and order.urgent and order.requested_date == wanted
     assert {t.code for t in order.tests} == {"LAB-BB", "RAD-THORAX"}
     record = last_audit_record(platform, app.extensions["portal.tenant"].id, "order")
     assert (record.outcome, record.data) == ("success", f"Aanvraag {order.id}")
@@ -103,7 +103,7 @@ def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, co
 def test_change_from_the_confirmation_keeps_the_values(orders_client):
     token = _token(orders_client)
     response = orders_client.post("/aanvragen/nieuw", data={
-        "csrf_token": token, **selected_context(orders_client), "test": "LAB-TSH", "vraagstelling": "Schildklier?", "actie": "wijzigen"})
+        "csrf_token": token, **selected_context(orders_client), "test": "LAB-TSH", "clinical_question": "Schildklier?", "action": "change"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Nieuwe aanvraag" in html
     assert 'value="LAB-TSH" checked' in html and "Schildklier?</textarea>" in html
