@@ -1,6 +1,6 @@
 """What callers hand to the audit log: ``AuditEvent`` with an ``Action``.
 
-The fields follow NEN 7513 (see DOMAIN.md, "Logging"): what happened (``action``,
+The fields follow NEN 7513 (see docs/domain.md, "NEN 7513 and the inzagelog"): what happened (``action``,
 ``outcome``), who (``user_*``) and on whose behalf (``responsible_uzi``), from where
 (``network_address``), in which system (``tenant_id``, ``system``), which patient
 (``patient_bsn``, ``patient_number``), which data (``data``) and on what grounds

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-#: Menu items of the manual's navigation bar, in display order (code names from DOMAIN.md).
+#: Menu items of the manual's navigation bar, in display order (code names: docs/domain.md, glossary).
 MENU_ITEMS = ("patient_search", "patient_info", "care_events", "record", "results", "orders")
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")

@@ -34,7 +34,7 @@ def database(platform, db_session):
 
 @pytest.fixture
 def fresh_bsn():
-    """Makes BSNs that pass the 11-proef and cannot be real (9999xxxxx, see DOMAIN.md)."""
+    """Makes BSNs that pass the 11-proef and cannot be real (9999xxxxx, see docs/domain.md)."""
     return make_bsn
 
 
