@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, has_app_context
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DisconnectionError
@@ -38,6 +38,11 @@ def per_dialect(build: Callable[[Any], Any]) -> dict[str, Any]:
     dialect-specific SQL (``INSERT .. ON CONFLICT``), built once at import and picked per
     call by ``Database.dialect``."""
     return {name: build(module) for name, module in DIALECTS.items()}
+
+
+def table_of(model: type["Base"]) -> Table:
+    """The ``Table`` of a mapped class (``__table__`` is typed as the broader FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Base(DeclarativeBase):

@@ -20,13 +20,19 @@ from typing import Protocol
 
 
 class RelationFacts(Protocol):
-    """What the rule reads of a treatment relation (``portal.epd.models.TreatmentRelation``)."""
+    """What the rule reads of a treatment relation (``portal.epd.models.TreatmentRelation``),
+    read-only (the view models are frozen)."""
 
-    kind: str
-    agb_code: str | None
-    practice_agb: str | None
-    valid_from: date | None
-    valid_until: date | None
+    @property
+    def kind(self) -> str: ...
+    @property
+    def agb_code(self) -> str | None: ...
+    @property
+    def practice_agb(self) -> str | None: ...
+    @property
+    def valid_from(self) -> date | None: ...
+    @property
+    def valid_until(self) -> date | None: ...
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from flask import session
 from sqlalchemy import ColumnElement, String, bindparam, cast, func, select
 
 from .. import context
-from ..db import per_dialect
+from ..db import per_dialect, table_of
 from .decision import ProviderFacts
 from .models import CoveringAuthorisation, EmergencyAccess, RecentPatient
 
@@ -25,7 +25,7 @@ def covering_column(account_id: ColumnElement) -> ColumnElement:
     without an end) joined by commas: read with the session row (``create_app`` hands it to
     the session interface as the account extra ``covering_practices``), as every patient
     page needs it."""
-    c = CoveringAuthorisation.__table__.c
+    c = table_of(CoveringAuthorisation).c
     pair = c.practice_agb + ":" + func.coalesce(cast(c.valid_until, String), "")
     return select(func.aggregate_strings(pair, ",")).where(c.account_id == account_id).scalar_subquery()
 
@@ -41,7 +41,7 @@ def _covering_rows() -> list[tuple[str, date | None]]:
         pairs = [item.split(":", 1) for item in (account.covering_practices or "").split(",") if item]
         return [(agb, date.fromisoformat(until[:10]) if until else None) for agb, until in pairs]
     with context.database().autocommit() as conn:
-        return [tuple(row) for row in conn.execute(
+        return [(row[0], row[1]) for row in conn.execute(
             select(CoveringAuthorisation.practice_agb, CoveringAuthorisation.valid_until)
             .where(CoveringAuthorisation.account_id == provider.account_id))]
 
@@ -77,7 +77,7 @@ def emergency_expiry() -> datetime:
 
 
 def _remember(dialect):
-    table = RecentPatient.__table__
+    table = table_of(RecentPatient)
     return (dialect.insert(table)
             .values(account_id=bindparam("account"), patient_id=bindparam("patient"), opened_at=bindparam("now"))
             .on_conflict_do_update(index_elements=["account_id", "patient_id"],

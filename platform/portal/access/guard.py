@@ -94,7 +94,7 @@ def audit_list(name: str, details: dict[str, str], shown: Iterable[tuple[Patient
 
 def deny(patient: PatientSummary | None, decision: Decision | None, data: str):
     """Log the refusal and answer with the Dutch refusal page (403)."""
-    refusal = decision.refusal if decision else "no_selection"
+    refusal = (decision.refusal if decision else None) or "no_selection"
     failed = audit_or_refuse(request_event(Action.ACCESS_DENIED, "denied", patient=patient, data=data,
                                          grounds=decision.grounds if decision else None,
                                          details={"refusal": refusal}))
@@ -138,8 +138,7 @@ def context_conflict(patient_id: str | None, source: str):
     log.warning("request for %s refused: made on a page of another patient", request.endpoint)
     if patient_id is None:
         current = None
-    elif source == SELECTED and selection.banner():
-        bar = selection.banner()
+    elif source == SELECTED and (bar := selection.banner()):
         current = selection.PatientContext(bar["context"], patient_id, bar["display_name"], bar["birth_date"])
     else:
         current = selection.context_of(patient_id)

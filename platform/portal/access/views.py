@@ -46,7 +46,8 @@ def patient_url(endpoint: str, **values) -> str:
     """``url_for`` of an item or action of the page's patient (a letter, an image, a graph,
     a form), carrying the page's context token: opened after another patient was selected
     in another tab, it shows the conflict instead of the other patient's data."""
-    return url_for(endpoint, **values, **{selection.CONTEXT_FIELD: _page_context()})
+    values[selection.CONTEXT_FIELD] = _page_context()
+    return url_for(endpoint, **values)
 
 
 def _next_page() -> str:

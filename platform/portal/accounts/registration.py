@@ -85,7 +85,9 @@ def parse_registration(text: str) -> list[RegistrationRow]:
         raise RegistrationFileError([f"line 1: {exc}"]) from None
     if tuple(h.strip() for h in header) != HEADER:
         raise RegistrationFileError([f"line 1: header must be {','.join(HEADER)}"])
-    rows, problems, seen = [], [], {}
+    rows: list[RegistrationRow] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
     try:
         for record in reader:
             line = reader.line_num
@@ -101,8 +103,10 @@ def parse_registration(text: str) -> list[RegistrationRow]:
             seen.setdefault(values["uzi_number"], line)
             problems.extend(f"line {line}: {reason}" for reason in found)
             if not found:
-                rows.append(RegistrationRow(line=line, **{**values, "practice_name": values["practice_name"] or None,
-                                                          "practice_agb": values["practice_agb"] or None}))
+                rows.append(RegistrationRow(
+                    line=line, uzi_number=values["uzi_number"], agb_code=values["agb_code"], name=values["name"],
+                    role=values["role"], practice_name=values["practice_name"] or None,
+                    practice_agb=values["practice_agb"] or None, status=values["status"]))
     except csv.Error as exc:
         problems.append(f"line {reader.line_num}: {exc}")
     if problems:
@@ -123,6 +127,7 @@ def apply_registration(session: Session, tenant_id: str, rows: list[Registration
     for row in rows:
         account = existing.get(row.uzi_number)
         if row.status == "afmelden":
+            assert account is not None  # checked above: afmelden of an unknown account is refused
             if account.active:
                 account.active = False
                 ended.append(account.id)

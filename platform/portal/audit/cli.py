@@ -68,7 +68,7 @@ def verify_command(tenant_id: str, anchor: Anchor | None) -> None:
     signed checkpoint (and ``--anchor``); exit 1 naming the first bad record."""
     tenant_app(tenant_id)
     checkpoint, said = _latest_checkpoint(tenant_id)
-    anchors = [a for a in (checkpoint, anchor) if a is not None] or [None]
+    anchors: list[Anchor | None] = [a for a in (checkpoint, anchor) if a is not None] or [None]
     try:
         results = [verify_chain(get_platform().database, tenant_id, a) for a in anchors]
     except SQLAlchemyError as exc:

@@ -29,7 +29,7 @@ def audit_event(entry: AccessLogEntry, bsn: str, hospital: str, system: str) -> 
                 "text": f"Noodprocedure: {entry.emergency_reason or 'reden onbekend'}"}
                if entry.emergency else
                {"coding": [{"system": ACT_REASON, "code": "TREAT", "display": "Treatment"}]})
-    role = {"text": entry.function}
+    role: dict[str, object] = {"text": entry.function}
     if entry.role_code:
         role["coding"] = [{"system": UZI_ROLE_SYSTEM, "code": entry.role_code, "display": entry.function}]
     what = entry.activity.split(": ", 1)

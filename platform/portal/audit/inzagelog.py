@@ -147,7 +147,7 @@ def _entry(row: AuditRecord, practices: dict[str, str | None]) -> AccessLogEntry
         tenant_id=row.tenant_id,
         seq=row.seq,
         occurred_at=_as_utc(row.occurred_at).astimezone(LOCAL_ZONE),
-        organisation=row.user_organisation or practices.get(row.user_uzi) or "onbekende praktijk",
+        organisation=row.user_organisation or practices.get(row.user_uzi or "") or "onbekende praktijk",
         function=function_name(row.user_role, on_behalf=bool(row.responsible_uzi)),
         role_code=row.user_role,
         action=action,

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from contextlib import closing
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
-from ..db import Database
+from ..db import Database, table_of
 from .chain import GENESIS_HASH, canonical_time, record_hash
 from .models import AuditChainHead, AuditRecord
 
-_log = AuditRecord.__table__
-_heads = AuditChainHead.__table__
+_log = table_of(AuditRecord)
+_heads = table_of(AuditChainHead)
 _BATCH = 20_000
 
 
@@ -56,7 +57,7 @@ def _describe(row) -> str:
     return f"record {row.seq} ({canonical_time(row.occurred_at)}, {row.action})"
 
 
-def _first_bad_record(rows, anchor: Anchor | None) -> tuple[str | None, int | None, object, int]:
+def _first_bad_record(rows, anchor: Anchor | None) -> tuple[str | None, int | None, Any, int]:
     """Walk the rows in seq order: (problem, bad seq, last good row, number of good rows)."""
     expected, prev, last = 1, GENESIS_HASH, None
     for row in rows:

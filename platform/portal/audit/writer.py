@@ -14,15 +14,15 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..db import Database, per_dialect
+from ..db import Database, per_dialect, table_of
 from .chain import GENESIS_HASH, canonical_details, canonical_parts, record_hash
 from .events import AuditEvent, AuditWriteError
 from .models import AuditChainHead, AuditRecord
 
 DEFAULT_SYSTEM = "zorgverlenersportaal"
 
-_log = AuditRecord.__table__
-_heads = AuditChainHead.__table__
+_log = table_of(AuditRecord)
+_heads = table_of(AuditChainHead)
 
 # Built once: constructing statements per append cost more than the database work.
 _SELECT_HEAD = (select(_heads.c.seq, _heads.c.record_hash)
@@ -82,10 +82,11 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
         raise AuditWriteError("no database to write the audit record to (pass one outside a Flask app)")
     system = event.system or app_system or DEFAULT_SYSTEM
     try:
-        appended = None
+        appended: tuple[int, str] | None = None
         if database.dialect == "postgresql":
             with database.autocommit() as conn:
-                appended = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
+                row = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
+                appended = (row[0], row[1]) if row is not None else None
         if appended is None:
             with database.engine.connect() as conn:
                 try:
@@ -97,7 +98,8 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
     except SQLAlchemyError as exc:
         raise AuditWriteError(f"audit record for tenant '{event.tenant_id}' not written: "
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
-    _anchor(database, event.tenant_id, appended[0], appended[1])
+    assert appended is not None  # written on one of the two paths, or raised
+    _anchor(database, event.tenant_id, *appended)
 
 
 def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:

@@ -26,7 +26,8 @@ def local(moment: datetime | date) -> datetime:
 def split_by_time(items: Iterable[T], when: Callable[[T], datetime | date], is_future: Callable[[T], bool],
                   ) -> tuple[list[T], list[T]]:
     """(future items soonest first, past items newest first)."""
-    future, past = [], []
+    future: list[T] = []
+    past: list[T] = []
     for item in items:
         (future if is_future(item) else past).append(item)
     future.sort(key=lambda item: local(when(item)))

@@ -69,7 +69,7 @@ def page_url(number: int, parameter: str = PAGE_PARAMETER) -> str:
     """The current page's URL showing page ``number`` of the list paged by ``parameter``;
     the other query parameters (another list's page) are kept."""
     args = {**(request.view_args or {}), **request.args.to_dict(), parameter: number}
-    return url_for(request.endpoint, **args)
+    return url_for(request.endpoint or "", **args)
 
 
 def init_app(app: Flask) -> None:

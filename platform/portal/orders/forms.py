@@ -6,9 +6,11 @@ length is checked.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+from werkzeug.datastructures import MultiDict
 
 from ..core.freetext import normalise
 from ..epd.models import OrderableTest
@@ -37,7 +39,7 @@ class OrderForm:
         return not self.errors
 
 
-def _parse_date(text: str) -> date | None:
+def _parse_date(text: str) -> date:
     for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
         try:
             return datetime.strptime(text, pattern).date()
@@ -46,7 +48,7 @@ def _parse_date(text: str) -> date | None:
     raise ValueError(text)
 
 
-def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> OrderForm:
+def parse(form: MultiDict, catalogue: Sequence[OrderableTest], today: date) -> OrderForm:
     """Read and check the posted ``form`` (a werkzeug MultiDict) against ``catalogue``."""
     known = {t.code for t in catalogue}
     codes = tuple(dict.fromkeys(form.getlist("test")))
@@ -71,13 +73,13 @@ def parse(form: Mapping, catalogue: Sequence[OrderableTest], today: date) -> Ord
         errors["clinical_question"] = f"De vraagstelling is te lang (maximaal {MAX_QUESTION} tekens)."
     if result.requested_date_text:
         try:
-            result.requested_date = _parse_date(result.requested_date_text)
+            wanted = result.requested_date = _parse_date(result.requested_date_text)
         except ValueError:
             errors["requested_date"] = "Vul de gewenste datum in als dd-mm-jjjj."
         else:
-            if result.requested_date < today:
+            if wanted < today:
                 errors["requested_date"] = "De gewenste datum ligt in het verleden."
-            elif result.requested_date > today + MAX_AHEAD:
+            elif wanted > today + MAX_AHEAD:
                 errors["requested_date"] = "De gewenste datum ligt meer dan een jaar vooruit."
     if len(result.note) > MAX_NOTE:
         errors["note"] = f"De opmerking is te lang (maximaal {MAX_NOTE} tekens)."

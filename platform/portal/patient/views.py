@@ -14,7 +14,7 @@ from ..audit.request import request_event
 from ..access import guard
 from ..audit import Action
 from ..core.freetext import normalise
-from ..db import get_database, get_session
+from ..db import get_database, get_session, table_of
 from ..epd.errors import EpdError, OrderRejected
 from ..epd.models import DeathNotification, PatientSummary
 from .forms import PLACES, parse_death_form
@@ -32,7 +32,7 @@ def _withdrawal() -> dict:
 DEATH = "Melden overlijden patiënt"
 
 
-_notifications = DeathNotificationRecord.__table__
+_notifications = table_of(DeathNotificationRecord)
 _REPORTED = select(_notifications).where(_notifications.c.tenant_id == bindparam("tenant"),
                                          _notifications.c.patient_id == bindparam("patient"),
                                          _notifications.c.withdrawn_at.is_(None))
@@ -80,7 +80,7 @@ def report_death(patient: PatientSummary):
             details={"refusal": "already_reported" if existing else "already_deceased"}))
         return failed or render_template("patient/death_known.html", patient=patient, reported=existing)
     form = parse_death_form(request.form, birth_date=patient.birth_date, today=context.clock().today())
-    if not form.valid:
+    if not form.valid or form.date_of_death is None:
         return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES), 400
     details = {"date_of_death": form.date_of_death.isoformat(), "place_of_death": form.place or ""}
     # Logged before it is passed on: nothing reaches the EPD that the audit log lacks.

@@ -47,7 +47,7 @@ def is_patient_page() -> bool:
     patient, and not the refusal pages the guard renders instead of the view."""
     if g.get("access_decision") is None:
         return False
-    route = getattr(current_app.view_functions.get(request.endpoint), guard.MARK, None)
+    route = getattr(current_app.view_functions.get(request.endpoint or ""), guard.MARK, None)
     return route is not None and route.source == guard.SELECTED
 
 

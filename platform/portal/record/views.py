@@ -22,7 +22,7 @@ MENU = {item.endpoint: item for item in find("record.index").children}
 def _groups() -> list[tuple[str, list]]:
     groups: dict[str, list] = {}
     for item in MENU.values():
-        groups.setdefault(item.group, []).append(item)
+        groups.setdefault(item.group or "", []).append(item)
     return list(groups.items())
 
 
@@ -43,7 +43,7 @@ def _page_view(page: RecordPage):
         items = [i for i in section.items if page.keep is None or page.keep(i)]
         listing = paginate(items, requested_page()) if page.paged else None
         return render_template(page.template, page=page, label=item.label, group=item.group,
-                               intro=page.intro or GROUP_INTROS.get(item.group), items=items, listing=listing,
+                               intro=page.intro or GROUP_INTROS.get(item.group or ""), items=items, listing=listing,
                                unavailable=section.unavailable, endpoint=f"record.{page.endpoint}",
                                categories=list(MedicationCategory))
 

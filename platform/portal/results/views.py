@@ -93,7 +93,7 @@ def lab_graph(patient: PatientSummary):
     chart = None
     if results:
         points = [charts.ChartPoint(local(r.sampled_at), r.numeric_value, _with_unit(r.value, unit), classify(r))
-                  for r in results]
+                  for r in results if r.numeric_value is not None]
         chart = charts.line_chart(points, chart_id="labgrafiek", title=f"{test}: uitslagen van de afgelopen 12 maanden",
                                   description=_describe(points, unit, band), start=start, end=end, band=band)
     return render_template("results/lab_graph.html", section=section, test=test, results=results, unit=unit,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import date
 
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -242,7 +243,8 @@ _PARSERS = {
 }
 
 
-def _criteria(kind: SearchKind, parsed: Mapping[str, object]) -> SearchCriteria:
+def _criteria(kind: SearchKind, parsed: Mapping[str, Any]) -> SearchCriteria:
+    """The criteria of ``kind`` from the parsed fields (each parser gave its field's type)."""
     if kind is SearchKind.PATIENT_NUMBER:
         return SearchCriteria.by_patient_number(parsed["patient_number"])
     if kind is SearchKind.BSN:
