@@ -20,18 +20,18 @@ from .access import facts as access_facts
 from .access import views as access_views
 from .audit import api as audit_api
 from .care_events import views as care_events_views
+from .clock import HospitalClock
+from .core import formatting, paging
 from .core import views as core_views
+from .core.ceiling import init_app as init_bench_ceiling
+from .core.navigation import navigation_bar, navigation_for
+from .epd.registry import build_connector
 from .orders import views as orders_views
 from .patient import views as patient_views
 from .printing import views as printing_views
 from .record import views as record_views
 from .results import views as results_views
 from .search import views as search_views
-from .clock import HospitalClock
-from .core import formatting, paging
-from .core.navigation import navigation_bar, navigation_for
-from .core.ceiling import init_app as init_bench_ceiling
-from .epd.registry import build_connector
 from .settings import SettingsError
 from .tenants import TenantConfig
 

@@ -23,8 +23,17 @@ from portal.db import make_engine
 from portal.platform import Platform, create_platform
 from portal.settings import Settings
 from portal.tenants import TenantConfig
-from support.browser import (AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, PortalServer, axe_unavailable,
-                             browser_unavailable, copy_tenants)
+from support.browser import (
+    AXE_SCRIPT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO_ROOT,
+    VIEWPORT,
+    PortalServer,
+    axe_unavailable,
+    browser_unavailable,
+    copy_tenants,
+)
 from support.database import private_database
 from support.demo_case import DemoCase, find_case
 

@@ -12,8 +12,7 @@ from urllib.parse import quote
 import pytest
 
 from portal.audit.verify import verify_chain
-from support.access import is_logged_in, confirm_fields
-from support.access import selected_context
+from support.access import confirm_fields, is_logged_in, selected_context
 from support.hardening import INTERNALS, forms_on, page_urls, post_rules, row_counts, token_on, with_limits
 
 HOSTILE = [

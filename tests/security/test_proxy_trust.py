@@ -1,9 +1,9 @@
 """Forwarded headers are believed only from the tenant's trusted proxies (one mechanism
 for X-Forwarded-For/-Proto and the forwarded client certificate)."""
+import socket
+
 import pytest
 from flask import request
-
-import socket
 
 from portal.core.security import TrustedProxyFix, address_in, from_trusted_proxy, parse_networks
 from support.access import HAP_ADDRESS

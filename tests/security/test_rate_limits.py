@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import text
 
 from portal.web import ratelimit
-
 from support.hardening import token_on as csrf_token_of
 from support.hardening import with_limits
 

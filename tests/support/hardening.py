@@ -27,7 +27,7 @@ from portal_connectors.demo.accounts import sync_accounts
 from portal_connectors.demo.generator import generate
 from portal_connectors.demo.schema import metadata as demo_metadata
 from portal_connectors.demo.schema import patients
-from support.access import OFFICE_ADDRESS, PatientFacts, csrf, offer_and_choose, confirm_fields
+from support.access import OFFICE_ADDRESS, PatientFacts, confirm_fields, csrf, offer_and_choose
 
 PATIENT_ID = "1"
 #: Sample values for URL arguments (item ids); any that do not exist must answer 404.

@@ -244,7 +244,8 @@ def _item_answer(view, patient: PatientSummary, decision: Decision, data: str, k
         return response
     if response.status_code >= 500:  # the EPD failed: epd_failure logged the attempt
         return response
-    failed = audit_or_refuse(request_event(Action.VIEW, "success", patient=patient, data=data, grounds=decision.grounds))
+    failed = audit_or_refuse(request_event(Action.VIEW, "success", patient=patient, data=data,
+                                           grounds=decision.grounds))
     return failed or response
 
 

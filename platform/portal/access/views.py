@@ -6,14 +6,13 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from .. import context
-from ..audit.request import request_event
-from . import facts
 from ..audit import Action
+from ..audit.request import request_event
+from ..context import selection
 from ..core.freetext import normalise
 from ..db import get_session
 from ..epd.models import PatientSummary
-from ..context import selection
-from . import guard
+from . import facts, guard
 from .decision import Outcome
 from .models import EmergencyAccess, PatientNotification
 

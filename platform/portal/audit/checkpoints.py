@@ -147,7 +147,8 @@ class Checkpoints:
                 checkpoint = Checkpoint(str(data["tenant"]), int(data["seq"]), str(data["hash"]), str(data["at"]))
                 self._verifier.verify(base64.b64decode(data["sig"], validate=True), checkpoint.message())
             except InvalidSignature:
-                raise CheckpointError(f"{self.path}:{number}: the signature does not match (altered or forged)") from None
+                raise CheckpointError(
+                    f"{self.path}:{number}: the signature does not match (altered or forged)") from None
             except (ValueError, KeyError, TypeError, binascii.Error):
                 raise CheckpointError(f"{self.path}:{number}: not a checkpoint line") from None
             if checkpoint.tenant_id == tenant_id:

@@ -20,7 +20,8 @@ from .inzagelog import InzagelogRequestError, access_log, parse_period, valid_bs
 from .verify import Anchor, verify_chain
 
 
-@click.group("audit", help="The NEN 7513 audit log: verify its hash chain and checkpoints, export a patient's inzagelog.")
+@click.group("audit", help="The NEN 7513 audit log: verify its hash chain and checkpoints, "
+                           "export a patient's inzagelog.")
 def audit_cli() -> None:
     pass
 

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from stdnum.exceptions import ValidationError
 from stdnum.nl import bsn as bsn_check
 
-from ..clock import DEFAULT as DEFAULT_CLOCK
 from ..accounts.models import Account
+from ..clock import DEFAULT as DEFAULT_CLOCK
 from ..db import Database
 from .events import Action
 from .models import AuditRecord

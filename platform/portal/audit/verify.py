@@ -34,7 +34,8 @@ class Anchor:
         """``"SEQ:HASH"`` as ``portal audit verify`` prints it; ValueError otherwise."""
         seq, _, digest = text.partition(":")
         digest = digest.strip().lower()
-        if not seq.strip().isdigit() or int(seq) < 1 or len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        hexadecimal = len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+        if not seq.strip().isdigit() or int(seq) < 1 or not hexadecimal:
             raise ValueError("an anchor is SEQ:HASH, e.g. 1234:<64 hexadecimal characters>")
         return cls(int(seq), digest)
 

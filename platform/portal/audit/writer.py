@@ -47,7 +47,8 @@ WITH head AS (
 ), hashed AS (
     SELECT seq, prev_hash, at, encode(sha256(convert_to(
         CAST(:p0 AS text) || to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        || CAST(:p1 AS text) || prev_hash || CAST(:p2 AS text) || seq::text || CAST(:p3 AS text), 'UTF8')), 'hex') AS digest
+        || CAST(:p1 AS text) || prev_hash || CAST(:p2 AS text) || seq::text || CAST(:p3 AS text), 'UTF8')),
+        'hex') AS digest
     FROM rec
 ), appended AS (
     INSERT INTO {_log.name} (tenant_id, seq, prev_hash, occurred_at, record_hash, {", ".join(_RECORD_COLUMNS)})

@@ -6,11 +6,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, render_template
 
-from .. import context
 from ..access import guard
-from ..core.paging import paginate, requested_page
-from ..epd.errors import EpdError
 from ..core import sections
+from ..core.paging import paginate, requested_page
 from ..epd.contract import PatientListMethod
 from ..epd.models import AdmissionStatus, AppointmentStatus, OperationStatus, PatientSummary
 from .services import hospital_now, local, split_by_time

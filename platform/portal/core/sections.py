@@ -26,7 +26,8 @@ class Section:
     unavailable: bool = False
 
 
-def load(read: Callable[["EpdConnector"], Sequence[Any]], what: str, connector: "EpdConnector | None" = None) -> Section:
+def load(read: Callable[["EpdConnector"], Sequence[Any]], what: str,
+         connector: "EpdConnector | None" = None) -> Section:
     """The one way a screen reads a section from the EPD: ``read`` is given the tenant's
     connector (typed by the contract, ``portal.epd.contract.EpdConnector``). ``what`` names
     the kind of data for the log, never patient data. ``PatientNotFound`` and

@@ -7,9 +7,9 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from .. import context
-from ..audit.request import request_event
 from ..access import guard
 from ..audit import Action
+from ..audit.request import request_event
 from ..core import sections
 from ..core.paging import paginate, requested_page
 from ..epd.errors import EpdError, OrderRejected

@@ -66,7 +66,8 @@ def mark_processed(tenant_id: str, processed_by: str, reference: str) -> None:
         if row is None:
             raise click.ClickException(f"no death notification {reference} at tenant {tenant_id}")
         if row.withdrawn_at is not None:
-            raise click.ClickException(f"{reference} was withdrawn by the reporter on {row.withdrawn_at:%Y-%m-%d %H:%M}:"
+            raise click.ClickException(f"{reference} was withdrawn by the reporter on "
+                                       f"{row.withdrawn_at:%Y-%m-%d %H:%M}:"
                                        f" {row.withdrawn_reason}")
         if row.processed_at is not None:
             raise click.ClickException(f"{reference} was already processed on {row.processed_at:%Y-%m-%d %H:%M}")

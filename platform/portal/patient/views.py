@@ -10,9 +10,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import context
-from ..audit.request import request_event
 from ..access import guard
 from ..audit import Action
+from ..audit.request import request_event
 from ..core.freetext import normalise
 from ..db import get_database, get_session, table_of
 from ..epd.errors import EpdError, OrderRejected
@@ -97,8 +97,9 @@ def report_death(patient: PatientSummary):
         log.warning("EPD refused or failed a death notification: %s", type(error).__name__)
         guard.audit_or_refuse(request_event(Action.DEATH_NOTIFICATION, "failure", patient=patient, data=DEATH,
                                                 details={**details, "error": type(error).__name__}))
+        rejected = isinstance(error, OrderRejected)  # refused by the EPD (400), not unreachable (503)
         return render_template("patient/death_form.html", patient=patient, form=form, places=PLACES,
-                               rejected=isinstance(error, OrderRejected)), 400 if isinstance(error, OrderRejected) else 503
+                               rejected=rejected), 400 if rejected else 503
     db = get_session()
     db.add(DeathNotificationRecord(
         tenant_id=context.tenant().id, patient_id=patient.patient_id, account_id=current_user.account_id,

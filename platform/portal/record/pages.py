@@ -69,11 +69,13 @@ PAGES: tuple[RecordPage, ...] = (
         Column("Aandoening", attr("description")), Column("Status", attr("status")),
         Column("Begin", date_of("onset")), Column("Einde", date_of("end")), Column("Specialisme", attr("specialty")))),
     RecordPage("substance_use", "alcohol-tabak-drugs", "list_substance_use", columns=(
-        Column("Middel", label_of("substance")), Column("Status", attr("status")), Column("Hoeveelheid", attr("amount")),
+        Column("Middel", label_of("substance")), Column("Status", attr("status")),
+        Column("Hoeveelheid", attr("amount")),
         Column("Gestopt", date_of("stop")), Column("Opmerking", attr("note")),
         Column("Vastgelegd", date_of("recorded_on")))),
     RecordPage("diagnoses", "diagnoses", "list_diagnoses", columns=(
-        Column("Diagnose", attr("description")), Column("Code", lambda d: " ".join(filter(None, (d.code_system, d.code)))),
+        Column("Diagnose", attr("description")),
+        Column("Code", lambda d: " ".join(filter(None, (d.code_system, d.code)))),
         Column("Status", label_of("status")), Column("Datum", date_of("diagnosed_on")),
         Column("Specialisme", attr("specialty")), Column("Behandelaar", attr("practitioner")))),
     RecordPage("implants", "implantaten", "list_implants",
@@ -102,7 +104,8 @@ PAGES: tuple[RecordPage, ...] = (
     RecordPage("nursing_problems", "problemen-doelen-en-scores", "list_nursing_problems",
                template="record/nursing_problems.html"),
     RecordPage("nursing_care_plan", "verpleegkundig-behandelplan", "list_nursing_care_plan", columns=(
-        Column("NIC", attr("nic_code")), Column("Interventie", attr("intervention")), Column("Probleem", attr("problem")),
+        Column("NIC", attr("nic_code")), Column("Interventie", attr("intervention")),
+        Column("Probleem", attr("problem")),
         Column("Frequentie", attr("frequency")), Column("Periode", period))),
     RecordPage("nursing_reports", "verpleegkundige-verslagen", "list_nursing_reports", template="record/reports.html"),
     # ---------------------------------------------------------------- Overig (2.4.4)

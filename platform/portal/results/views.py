@@ -11,8 +11,8 @@ from ..access import guard
 from ..core import sections
 from ..core.documents import document_response
 from ..core.paging import paginate, requested_page
-from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.contract import PatientListMethod
+from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.models import PatientSummary
 from . import charts
 from .classify import classify, graph_results, graph_window, local, reference_band

@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import date
+from typing import Any
 
 from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.nl import bsn as nl_bsn

@@ -11,16 +11,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import context
-from ..audit.request import request_event
-from ..access import facts
-from ..access import guard
+from ..access import facts, guard
 from ..access.decision import Decision, Outcome
 from ..access.models import RecentPatient
 from ..audit import Action
+from ..audit.request import request_event
+from ..core.paging import paginate, requested_page
 from ..db import get_session
 from ..epd.errors import EpdError, PatientNotFound
 from ..epd.models import PatientSummary
-from ..core.paging import paginate, requested_page
 from .forms import LABELS, SEX_CHOICES, SearchForm, parse_search
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 
-
 def content_security_policy(helper_port: int) -> str:
     """The policy of a tenant whose login page talks to the local UZI helper on ``helper_port``."""
     return "; ".join((

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 
 from portal.access import facts
-from portal.clock import DEFAULT as CLOCK
 from portal.access.models import CoveringAuthorisation
+from portal.clock import DEFAULT as CLOCK
 
 
 def _covered(app, client) -> frozenset[str]:

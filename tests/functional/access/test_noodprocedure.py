@@ -2,7 +2,6 @@
 from sqlalchemy import select, text
 
 from portal.access.models import EmergencyAccess, PatientNotification
-
 from portal.context.selection import CANDIDATE
 from support.access import HAP_ADDRESS, OFFICE_ADDRESS, bind_context, confirm_fields, csrf, offer_and_choose
 

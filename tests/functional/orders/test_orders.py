@@ -10,7 +10,6 @@ from support.access import selected_context
 from support.demo_epd import last_audit_record
 
 
-
 @pytest.fixture
 def tenant_id() -> str:
     """The order flow runs at MST, the tenant enabling Aanvragen (checked below)."""

@@ -14,6 +14,7 @@ from portal.audit.models import AuditRecord
 from support.access import HAP_ADDRESS
 from support.screens import choose, choose_tokens, open_patient, text
 
+
 def _entries(connector, path):
     if path.endswith("klinische-patienten"):
         return [e.patient for e in connector.list_admitted_patients()]

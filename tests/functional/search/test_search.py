@@ -14,7 +14,6 @@ from support.cli import run_portal_cli
 from support.screens import choose, choose_tokens, csrf, epd_down, open_patient, search, text
 
 
-
 def _details(patient, connector):
     return connector.get_patient(patient.patient_id)
 

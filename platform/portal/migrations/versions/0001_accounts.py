@@ -1,12 +1,11 @@
 """accounts
 
 Revision ID: 0001_accounts
-Revises: 
+Revises:
 Create Date: 2026-11-26 03:03:13.600922
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0001_accounts'
 down_revision = None

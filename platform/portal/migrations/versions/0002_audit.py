@@ -6,9 +6,8 @@ TRUNCATE of ``audit_log``, and let a chain head only advance by exactly one reco
 Revision ID: 0002_audit
 Revises: 0001_accounts
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_audit'
 down_revision = '0001_accounts'

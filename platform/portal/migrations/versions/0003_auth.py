@@ -4,9 +4,8 @@ Revision ID: 0003_auth
 Revises: 0002_audit
 Create Date: 2026-11-26 03:11:41.486391
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_auth'
 down_revision = '0002_audit'

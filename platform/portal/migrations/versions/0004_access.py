@@ -4,9 +4,8 @@ Revision ID: 0004_access
 Revises: 0003_auth
 Create Date: 2026-11-26 03:14:57.733140
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_access'
 down_revision = '0003_auth'

@@ -4,9 +4,8 @@ Revision ID: 0005_rate_limits
 Revises: 0004_access
 Create Date: 2026-11-26 09:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005_rate_limits'
 down_revision = '0004_access'

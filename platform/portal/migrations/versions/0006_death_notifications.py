@@ -4,9 +4,8 @@ Revision ID: 0006_death_notifications
 Revises: 0005_rate_limits
 Create Date: 2026-11-26 03:40:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0006_death_notifications'
 down_revision = '0005_rate_limits'

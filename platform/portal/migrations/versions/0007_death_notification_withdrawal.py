@@ -7,9 +7,8 @@ Create Date: 2026-12-01 13:30:00
 A withdrawn report no longer blocks a new one for the same patient: the one-per-patient
 rule becomes a unique index over the reports that are not withdrawn.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007_death_withdrawal'
 down_revision = '0006_death_notifications'
