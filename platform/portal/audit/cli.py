@@ -12,6 +12,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import context
 from ..cli import get_platform, tenant_app
 from . import Action, AuditEvent, AuditWriteError, record
 from .checkpoints import CheckpointError, new_key_pair
@@ -135,7 +136,7 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
         raise click.UsageError(str(exc)) from None
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PDF needs --output FILE (or redirect standard output)")
-    tenant = app.extensions["portal.tenant"]
+    tenant = context.tenant_of(app)
     database = get_platform().database
     try:
         entries = access_log(database, tenant_id, bsn, first, last)

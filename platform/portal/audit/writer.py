@@ -62,13 +62,14 @@ _CREATE_HEAD = per_dialect(lambda dialect: dialect.insert(_heads).on_conflict_do
 
 
 def _context_defaults() -> tuple[Database | None, str | None]:
-    """The app's database and the tenant's system name, inside a Flask app context."""
-    from flask import current_app, has_app_context
+    """The app's database and the tenant's system name, inside a tenant app's context."""
+    from flask import has_app_context
 
-    if not has_app_context():
+    from .. import context
+
+    if not has_app_context() or not context.has_tenant():
         return None, None
-    tenant = current_app.extensions.get("portal.tenant")
-    return current_app.extensions.get("portal.db"), tenant.audit.system_name if tenant else None
+    return context.database(), context.tenant().audit.system_name
 
 
 def record(event: AuditEvent, database: Database | None = None) -> None:

@@ -69,6 +69,15 @@ def provider() -> Any:
     return current_user
 
 
+def has_tenant() -> bool:
+    """Is the current app a tenant app (not the CLI's root app)?"""
+    return _TENANT in current_app.extensions
+
+
+def platform_of(app: Flask) -> "Platform":
+    return app.extensions[_PLATFORM]
+
+
 def tenant_of(app: Flask) -> "TenantConfig":
     """The tenant of ``app`` outside a request (CLI commands, start-up)."""
     return app.extensions[_TENANT]

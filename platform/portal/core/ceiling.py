@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import context
 from .security import public_endpoint
 
 PATH = "/bench/ceiling"
@@ -26,5 +27,5 @@ def ceiling():
 
 
 def init_app(app: Flask) -> None:
-    if app.extensions["portal.platform"].settings.bench_ceiling:
+    if context.platform_of(app).settings.bench_ceiling:
         app.add_url_rule(PATH, ENDPOINT, ceiling, methods=["GET"])

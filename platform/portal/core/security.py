@@ -25,6 +25,8 @@ from typing import TypeVar
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .. import context
+
 F = TypeVar("F", bound=Callable)
 
 #: Endpoints of the foundation that are public by nature.
@@ -109,10 +111,8 @@ def trusted_peer(environ: dict, proxies: Iterable[str]) -> bool:
 def from_trusted_proxy(proxies: Iterable[str] | None = None) -> bool:
     """Did the current request arrive from one of ``proxies`` (default: the tenant's
     ``auth.trusted_proxies``)?"""
-    from flask import current_app
-
     if proxies is None:
-        proxies = current_app.extensions["portal.tenant"].auth.trusted_proxies
+        proxies = context.tenant().auth.trusted_proxies
     return trusted_peer(request.environ, proxies)
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, abort, render_template, send_from_directory
+
+from .. import context
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -23,8 +25,7 @@ def login_help():
 
 @bp.get("/thema/<path:filename>")
 def theme_file(filename: str):
-    tenant = current_app.extensions["portal.tenant"]
-    platform = current_app.extensions["portal.platform"]
+    tenant, platform = context.tenant(), context.platform()
     if Path(filename).suffix.lower() not in THEME_FILE_TYPES:
         abort(404)
     response = send_from_directory(platform.settings.themes_dir / tenant.theme, filename, max_age=3600)

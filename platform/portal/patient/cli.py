@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from .. import context
 from ..cli import get_platform, tenant_app
 from ..epd.errors import EpdError
 from .models import DeathNotificationRecord
@@ -24,7 +25,7 @@ def death_notifications_cli() -> None:
 def list_notifications(tenant_id: str) -> None:
     """Oldest first: reported, EPD reference, patient (number and name from the EPD now),
     date and place of death, reporter. The portal itself never changes the EPD record."""
-    connector = tenant_app(tenant_id).extensions["portal.connector"]
+    connector = context.connector_of(tenant_app(tenant_id))
     with get_platform().database.session() as db:
         rows = db.execute(select(DeathNotificationRecord).where(DeathNotificationRecord.tenant_id == tenant_id)
                           .order_by(DeathNotificationRecord.id)).scalars().all()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from flask import Flask, Request
 from werkzeug.exceptions import BadRequest
 
+from .. import context
 from ..core.security import TrustedProxyFix
 from . import errors, headers, logscrub, origin, ratelimit
 from .health import bp
@@ -43,7 +44,7 @@ class PortalRequest(Request):
 def init_app(app: Flask) -> None:
     """Register /gezondheid and wrap the app in the hardening below (last of all features)."""
     app.register_blueprint(bp)
-    tenant = app.extensions["portal.tenant"]
+    tenant = context.tenant_of(app)
     app.request_class = PortalRequest
     app.wsgi_app = TrustedProxyFix(app.wsgi_app, tenant.auth.trusted_proxies)  # type: ignore[method-assign]
     origin.init_app(app)

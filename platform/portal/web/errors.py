@@ -19,6 +19,8 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from .. import context
+
 log = logging.getLogger(__name__)
 
 #: Database errors meaning "unreachable / overloaded" rather than a bug: 503, not 500.
@@ -68,7 +70,7 @@ def _wants_json() -> bool:
 def _standalone(status: int, title: str, text: str) -> str:
     """The page without the layout's provider, navigation and patient banner (no database)."""
     template = current_app.jinja_env.get_template("errors/standalone.html")
-    return template.render(tenant=current_app.extensions["portal.tenant"], status=status, title=title,
+    return template.render(tenant=context.tenant(), status=status, title=title,
                            text=text, url_for=url_for)
 
 

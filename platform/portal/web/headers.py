@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
+from .. import context
+
 
 def content_security_policy(helper_port: int) -> str:
     """The policy of a tenant whose login page talks to the local UZI helper on ``helper_port``."""
@@ -62,5 +64,5 @@ def apply(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["portal.csp"] = content_security_policy(app.extensions["portal.tenant"].auth.helper_port)
+    app.extensions["portal.csp"] = content_security_policy(context.tenant_of(app).auth.helper_port)
     app.after_request(apply)

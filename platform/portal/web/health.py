@@ -16,6 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from flask import Blueprint, current_app
 from sqlalchemy import text
 
+from .. import context
 from ..core.security import public_endpoint
 
 log = logging.getLogger(__name__)
@@ -67,8 +68,8 @@ def _run(name: str, tenant_id: str, check, argument) -> bool:
 @bp.get("/gezondheid")
 @public_endpoint
 def check():
-    tenant_id = current_app.extensions["portal.tenant"].id
-    healthy = (_run("database", tenant_id, _database, current_app.extensions["portal.db"])
-               and _run("epd", tenant_id, _connector, current_app.extensions["portal.connector"]))
+    tenant_id = context.tenant().id
+    healthy = (_run("database", tenant_id, _database, context.database())
+               and _run("epd", tenant_id, _connector, context.connector()))
     body, status = ("ok", 200) if healthy else ("niet beschikbaar", 503)
     return current_app.response_class(body + "\n", status=status, mimetype="text/plain")
