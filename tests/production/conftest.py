@@ -9,7 +9,8 @@
 - nginx built from config/nginx/zorgverlenersportaal.conf: TLS with a test server certificate,
   client certificates against the tests' UZI CA (``ssl_verify_client optional``);
 - ZGT trusting that CA and the socket (``auth.trusted_proxies: [unix]``), no demo login;
-- ``portal-uzi-login serve`` with the GP's card on a SoftHSM2 token, the PIN on its stdin.
+- ``portal-uzi-login serve`` with the GP's card on a SoftHSM2 token; it asks the PIN for every
+  login in its window, which the tests read (its log) and type into (its stdin).
 
 Skips, saying why, when nginx, Chromium (with Playwright), softhsm2 or PostgreSQL is missing.
 """
@@ -37,9 +38,25 @@ from portal.settings import Settings
 from support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, browser_unavailable, copy_tenants
 from support.database import private_database
 from support.demo_case import DemoCase, find_case
-from support.production import (CARD_LABEL, CARD_PIN, GUNICORN, GUNICORN_CONF, HELPER, NGINX, REPO_ROOT,
-                                LoopbackTransport, Processes, free_port, nginx_conf, port_open, postgres_server,
-                                postgres_unavailable, wait_until)
+from support.production import (
+    CARD_LABEL,
+    CARD_PIN,
+    GUNICORN,
+    GUNICORN_CONF,
+    HELPER,
+    HOSPITAL,
+    NGINX,
+    REPO_ROOT,
+    HelperWindow,
+    LoopbackTransport,
+    Processes,
+    free_port,
+    nginx_conf,
+    port_open,
+    postgres_server,
+    postgres_unavailable,
+    wait_until,
+)
 from support.tls import ServerCertificate, make_server_certificate
 
 TENANT = "zgt"
@@ -47,6 +64,8 @@ HOST = "zgt.localhost"
 #: A second name on the server certificate: the forger's page, same site as the portal.
 FORGER_HOST = "forger.zgt.localhost"
 DEMO_PATIENTS = 150
+#: Seconds the helper waits for a PIN (short: a test waits that long to see it give up).
+PIN_TIMEOUT = 8
 
 pytestmark = pytest.mark.production
 
@@ -63,6 +82,8 @@ class Stack:
     platform: Platform       # the same database, in-process, for checks
     case: DemoCase
     processes: Processes
+    helper: HelperWindow | None = None   # portal-uzi-login serve, as the card holder sees it
+    helper_url: str = ""                 # its loopback address, http://127.0.0.1:<port>
 
     @property
     def base_url(self) -> str:
@@ -193,12 +214,15 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
             stack = Stack(root, https_port, tcp_port, socket_path, tls, card_cert, card_key, platform, case, processes)
             with stack.client() as client:
                 wait_until(lambda: client.get("/login").status_code == 200, "nginx in front of gunicorn", nginx)
-            helper = processes.start("helper", [str(HELPER), "serve", "--portal", stack.base_url, "--port",
-                                                str(helper_port), "--module", softhsm.library, "--token", CARD_LABEL],
-                                     stdin=subprocess.PIPE)  # SOFTHSM2_CONF: set by the softhsm fixture
-            helper.stdin.write(f"{CARD_PIN}\n".encode())
-            helper.stdin.close()
+            # The helper's window: its output in helper.log, the card holder's typing on its
+            # stdin, kept open for every PIN the tests type (HelperWindow).
+            helper = processes.start("helper", [
+                str(HELPER), "serve", "--portal", f"{HOSPITAL}={stack.base_url}", "--port", str(helper_port),
+                "--pin-timeout", str(PIN_TIMEOUT), "--module", softhsm.library, "--token", CARD_LABEL],
+                stdin=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # SOFTHSM2_CONF: softhsm fixture
             wait_until(lambda: port_open(helper_port), "portal-uzi-login serve", helper)
+            stack.helper = HelperWindow(helper, root / "helper.log")
+            stack.helper_url = f"http://127.0.0.1:{helper_port}"
             yield stack
         finally:
             processes.stop()

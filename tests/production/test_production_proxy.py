@@ -9,7 +9,6 @@ from urllib.parse import quote
 import httpx
 from sqlalchemy import text
 
-from portal.auth.helper import CardSigner, exchange
 from support.production import CARD_LABEL, CARD_PIN
 
 HOST = "zgt.localhost"
@@ -37,13 +36,15 @@ def test_the_card_in_the_tls_handshake_logs_in_through_nginx(stack):
 def test_the_card_helper_logs_in_over_https_without_a_referer(stack, softhsm):
     """``portal-uzi-login login``'s exchange: an HTTP client sending neither Referer nor
     Origin; the CSRF token alone vouches for it."""
-    signer = CardSigner.open(softhsm.library, CARD_LABEL, CARD_PIN)
-    try:
-        with stack.client() as client:
-            assert exchange(stack.base_url, signer, client) == "/"
-            assert stack.case.account_name in client.get("/").text
-    finally:
-        signer.close()
+    from portal_uzi_login.card import Card
+    from portal_uzi_login.exchange import exchange
+
+    asked = []
+    with stack.client() as client:
+        assert exchange(stack.base_url, Card(softhsm.library, CARD_LABEL), lambda r: asked.append(r) or CARD_PIN,
+                        client) == "/"
+        assert stack.case.account_name in client.get("/").text
+    assert [(r.portal_origin, r.tenant_id) for r in asked] == [(stack.base_url, "zgt")]
     assert last_login(stack) == ("success", None, "127.0.0.1")
 
 

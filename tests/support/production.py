@@ -14,12 +14,14 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -36,6 +38,8 @@ DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 #: The GP's card on the suite's SoftHSM2 token.
 CARD_LABEL = "UZI-PRODUCTIE"
 CARD_PIN = "135790"
+#: How the helper is told to name the hospital in its PIN question (``--portal NAME=URL``).
+HOSPITAL = "Ziekenhuisgroep Twente"
 
 
 def postgres_server() -> str:
@@ -129,6 +133,9 @@ class Processes:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        for process in self.started:
+            if process.stdin is not None:
+                process.stdin.close()
         for handle in self._handles:
             handle.close()
 
@@ -165,11 +172,62 @@ class LoopbackTransport(httpx.HTTPTransport):
         return super().handle_request(outgoing)
 
 
-def login_with_card(page, stack) -> None:
+@dataclass(frozen=True)
+class HelperPrompt:
+    """One PIN question the helper showed in its window."""
+
+    hospital: str
+    address: str
+    code: str
+
+
+_PROMPT = re.compile(r"Inlogverzoek voor het zorgverlenersportaal van (?P<hospital>[^\n]+)\n"
+                     r"  adres: +(?P<address>\S+)\n  controlecode: (?P<code>[A-Z]+)")
+
+
+class HelperWindow:
+    """The window of ``portal-uzi-login serve`` as the card holder sees it: what the helper
+    printed there (its log) and what they type into it (its stdin)."""
+
+    def __init__(self, process: subprocess.Popen, log: Path):
+        self.process = process
+        self.log = log
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def prompts(self) -> list[HelperPrompt]:
+        return [HelperPrompt(**m.groupdict()) for m in _PROMPT.finditer(self.text())]
+
+    def wait_for_prompt(self, seen: int, seconds: float = 20) -> HelperPrompt:
+        """The question after the first ``seen`` ones (fails if none comes)."""
+        found: list[HelperPrompt] = []
+
+        def asked() -> bool:  # the question is written in one piece, after older input was dropped
+            found[:] = self.prompts()
+            return len(found) > seen
+
+        wait_until(asked, "the helper's PIN question", self.process, seconds)
+        return found[seen]
+
+    def type(self, line: str) -> None:
+        """The card holder types ``line`` and Enter in the helper's window."""
+        self.process.stdin.write(f"{line}\n".encode())
+        self.process.stdin.flush()
+
+
+def login_with_card(page, stack, pin: str = CARD_PIN) -> None:
     """The login page's "Inloggen met UZI-pas": the page fetches a challenge, the helper
-    (``portal-uzi-login serve``) signs it on the card; ends on the page after login."""
+    (``portal-uzi-login serve``) asks the PIN in its own window, naming the hospital, the
+    portal's address and the code the page shows; the card holder checks and types it; the
+    card signs. Ends on the page after login."""
     from playwright.sync_api import expect
 
+    seen = len(stack.helper.prompts())
     page.goto(stack.url(path="/login"))
     page.get_by_role("button", name="Inloggen met UZI-pas", exact=True).click()
+    prompt = stack.helper.wait_for_prompt(seen)
+    assert (prompt.hospital, prompt.address) == (HOSPITAL, stack.base_url), prompt
+    expect(page.get_by_test_id("login-status")).to_contain_text(prompt.code)
+    stack.helper.type(pin)
     expect(page.get_by_test_id("provider-name")).to_have_text(stack.case.account_name)

@@ -1,8 +1,12 @@
 """Login challenges: random, single-use, short-lived, bound to a tenant and a browser session.
 
-The card signs the UTF-8 bytes of ``<tenant id>|<challenge>`` with RSASSA-PKCS1-v1_5 and
-SHA-256. The browser session is represented by a random binding value kept in the
-(server-side) session; the challenge row stores only digests of both values.
+The card signs ``portal_uzi_login.message.signed_message(origin, tenant id, challenge)``
+with RSASSA-PKCS1-v1_5 and SHA-256: the portal's origin, the tenant and the challenge
+under a version prefix. That module is the one definition the card helper uses too (it is
+standard library only, so the helper installs without the portal). The origin verified is
+always the portal's own as this request reached it (``portal.web.origin.own_origin``),
+never one the client names. The browser session is represented by a random binding value
+kept in the (server-side) session; the challenge row stores only digests of both values.
 """
 from __future__ import annotations
 
@@ -15,8 +19,10 @@ from datetime import datetime, timedelta
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from sqlalchemy import delete, insert, select, update
+
+from portal_uzi_login.message import confirmation_code, signed_message
 
 from .errors import LoginRefused
 from .models import LoginChallenge
@@ -30,9 +36,7 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
-def signed_message(tenant_id: str, challenge: str) -> bytes:
-    """Exactly the bytes the card signs."""
-    return f"{tenant_id}|{challenge}".encode("utf-8")
+__all__ = ["confirmation_code", "issue", "redeem", "signed_message", "verify_signature"]
 
 
 def issue(conn, tenant_id: str, binding: str, seconds: int, now: datetime | None = None) -> str:
@@ -71,14 +75,19 @@ def redeem(conn, challenge: str, tenant_id: str, binding: str | None, now: datet
         raise LoginRefused("challenge_used")
 
 
-def verify_signature(certificate: x509.Certificate, tenant_id: str, challenge: str, signature_b64: str) -> None:
-    """Raise ``LoginRefused('signature_invalid')`` unless the card signed this challenge."""
+def verify_signature(certificate: x509.Certificate, origin: str, tenant_id: str, challenge: str,
+                     signature_b64: str) -> None:
+    """Raise ``LoginRefused('signature_invalid')`` unless the card signed this challenge for
+    this tenant at ``origin`` (the portal's own origin)."""
+    key = certificate.public_key()
     try:
         signature = base64.b64decode(signature_b64, validate=True)
+        message = signed_message(origin, tenant_id, challenge)
     except (binascii.Error, ValueError, TypeError):
         raise LoginRefused("signature_invalid") from None
+    if not isinstance(key, rsa.RSAPublicKey):  # the UZI-pas has RSA keys (uzi.py refuses others first)
+        raise LoginRefused("signature_invalid")
     try:
-        certificate.public_key().verify(signature, signed_message(tenant_id, challenge),
-                                        padding.PKCS1v15(), hashes.SHA256())
+        key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
     except (InvalidSignature, TypeError, ValueError):
         raise LoginRefused("signature_invalid") from None

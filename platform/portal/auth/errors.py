@@ -24,6 +24,9 @@ MESSAGES: dict[str, str] = {
         "U hebt (nog) geen actief account voor dit zorgverlenersportaal. Het account wordt ingericht "
         "via ZorgNetOost."),
     "signature_invalid": "De ondertekening met uw UZI-pas klopt niet. Probeer het opnieuw.",
+    "origin_mismatch": (
+        "Uw UZI-pas heeft ondertekend voor een ander adres dan dit zorgverlenersportaal. Inloggen kan alleen "
+        "op het adres waarvoor u uw pincode invulde."),
     "challenge_unknown": "Deze inlogpoging is niet bekend. Ververs de pagina en probeer het opnieuw.",
     "challenge_expired": "De inlogpoging duurde te lang. Ververs de pagina en probeer het opnieuw.",
     "challenge_used": "Deze inlogpoging is al gebruikt. Ververs de pagina en probeer het opnieuw.",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -18,11 +17,11 @@ from sqlalchemy import select
 from ..accounts.models import Account
 from ..core.security import from_trusted_proxy, public_endpoint
 from ..db import get_session
+from ..web.origin import own_origin
 from . import challenge as challenges
 from .demo import demo_card, demo_enabled
 from .errors import LoginRefused
-from .service import (BINDING_KEY, issue_challenge, login_with_certificate, logout, parse_certificates,
-                      refuse)
+from .service import BINDING_KEY, issue_challenge, login_with_certificate, logout, parse_certificates, refuse
 from .uzi import load_pem_certificate
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -70,15 +69,23 @@ def login():
 @bp.post("/login/uzi/challenge")
 @public_endpoint
 def challenge():
+    """A new challenge, its lifetime, and the confirmation code the page shows: the card
+    helper shows the same code (computed from the challenge) next to its PIN question."""
     tenant = current_app.extensions["portal.tenant"]
-    return jsonify(challenge=issue_challenge(current_app), expires_in=tenant.auth.challenge_seconds)
+    issued = issue_challenge(current_app)
+    return jsonify(challenge=issued, expires_in=tenant.auth.challenge_seconds,
+                   code=challenges.confirmation_code(issued))
 
 
 @bp.post("/login/uzi/response")
 @public_endpoint
 def response():
+    """The signed challenge. The card must have signed it for this portal's own origin: an
+    ``origin`` the answer names (the helper names the one it signed for) must be that
+    origin, and the signature is checked over this origin whatever the answer says."""
     payload = request.get_json(silent=True)
     tenant = current_app.extensions["portal.tenant"]
+    origin = own_origin()
     cert = None
     try:
         if not isinstance(payload, dict) or not {"challenge", "certificate", "signature"} <= payload.keys():
@@ -86,12 +93,14 @@ def response():
         with current_app.extensions["portal.db"].engine.begin() as conn:
             challenges.redeem(conn, payload["challenge"], tenant.id, session.get(BINDING_KEY))
         cert, chain = parse_certificates(payload["certificate"], payload.get("chain", []))
+        if payload.get("origin", origin) != origin:
+            raise LoginRefused("origin_mismatch")
     except LoginRefused as exc:
         return _refusal(refuse(exc, "challenge", cert))
     target = _next_url()
     try:
         login_with_certificate(current_app, cert, chain, "challenge", proof=lambda: challenges.verify_signature(
-            cert, tenant.id, payload["challenge"], payload["signature"]))
+            cert, origin, tenant.id, payload["challenge"], payload["signature"]))
     except LoginRefused as exc:
         return _refusal(exc)
     return jsonify(next=target)
@@ -140,14 +149,15 @@ def demo_login():
         return _login_page_with(refuse(LoginRefused("no_account"), "demo"))
     card = demo_card(current_app, account)
     issued = issue_challenge(current_app)
-    signature = card.sign(challenges.signed_message(tenant.id, issued))
+    origin = own_origin()
+    signature = card.sign(challenges.signed_message(origin, tenant.id, issued))
     target = _next_url()
     try:
         with current_app.extensions["portal.db"].engine.begin() as conn:
             challenges.redeem(conn, issued, tenant.id, session.get(BINDING_KEY))
         login_with_certificate(current_app, card.certificate, card.chain, "demo",
                                proof=lambda: challenges.verify_signature(
-                                   card.certificate, tenant.id, issued, _b64(signature)))
+                                   card.certificate, origin, tenant.id, issued, _b64(signature)))
     except LoginRefused as exc:
         return _login_page_with(exc)
     return redirect(target)

@@ -10,9 +10,9 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives import serialization
 
-from portal.auth.challenge import signed_message
 from portal.platform import create_platform
 from portal.settings import Settings
+from portal_uzi_login.message import signed_message
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -87,9 +87,12 @@ class Exchange:
         assert response.status_code == 200, response.get_data(as_text=True)
         return response.get_json()["challenge"]
 
+    #: The portal's origin as the test client reaches it (werkzeug's default base URL).
+    origin = "http://localhost"
+
     def respond(self, card, challenge: str | None = None, *, signed: bytes | None = None, **overrides):
         challenge = challenge or self.challenge()
-        message = signed if signed is not None else signed_message(self.tenant_id, challenge)
+        message = signed if signed is not None else signed_message(self.origin, self.tenant_id, challenge)
         payload = {"challenge": challenge, "certificate": card.certificate_pem, "chain": card.chain_pem,
                    "signature": base64.b64encode(card.sign(message)).decode("ascii"), **overrides}
         return self.client.post("/login/uzi/response", json=payload, headers={"X-CSRFToken": self.csrf})

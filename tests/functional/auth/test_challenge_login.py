@@ -15,7 +15,6 @@ from portal.auth.errors import MESSAGES
 from portal.auth.models import LoginChallenge
 from support.access import is_logged_in
 
-
 NOW = dt.datetime.now(dt.timezone.utc)
 
 
@@ -130,12 +129,18 @@ def test_account_of_another_tenant_does_not_count(tst_app, uzi_authority, card_k
     assert exchange(client_for(tst_app)).respond(card).get_json()["code"] == "no_account"
 
 
-def test_signature_must_cover_exactly_this_tenant_and_challenge(tst_app, card, uzi_authority, client_for, exchange):
+def test_signature_must_cover_exactly_this_origin_tenant_and_challenge(tst_app, card, uzi_authority, client_for,
+                                                                      exchange):
     exchange = exchange(client_for(tst_app))
     challenge = exchange.challenge()
-    for signed in (f"tst2|{challenge}".encode(), challenge.encode(), f"tst|{challenge}x".encode()):
+    own = "zvp-uzi-login/2|http://localhost"
+    for signed in (f"{own}|tst2|{challenge}", f"{own}|tst|{challenge}x", f"{own}|{challenge}",
+                   f"zvp-uzi-login/2|http://localhost:8000|tst|{challenge}",
+                   f"zvp-uzi-login/2|https://localhost|tst|{challenge}",
+                   f"zvp-uzi-login/1|http://localhost|tst|{challenge}",
+                   f"tst|{challenge}", challenge):  # the first format (no version, no origin) and less
         fresh = exchange.challenge()
-        response = exchange.respond(card, fresh, signed=signed.replace(challenge.encode(), fresh.encode()))
+        response = exchange.respond(card, fresh, signed=signed.replace(challenge, fresh).encode())
         assert response.get_json()["code"] == "signature_invalid", signed
     other_key_card = uzi_authority.issue(uzi_of(card), role="01.015")
     other_key_card.certificate = card.certificate  # right certificate, wrong key
@@ -214,3 +219,60 @@ def test_posts_without_csrf_token_are_refused(tst_app, client_for):
     client.get("/login")
     response = client.post("/login/uzi/challenge")
     assert response.status_code == 401 and response.get_json()["code"] == "request_invalid"
+
+
+def test_a_signature_for_another_origin_is_refused(tst_app, card, uzi_platform, client_for, exchange):
+    """The helper names the origin it signed for; the portal compares it with its own origin
+    and checks the signature over its own origin whatever the answer claims."""
+    from portal_uzi_login.message import signed_message
+
+    exchange = exchange(client_for(tst_app))
+    for elsewhere in ("https://zorgverleners.zgt.nl", "http://localhost:8723", "http://evil.example"):
+        fresh = exchange.challenge()
+        response = exchange.respond(card, fresh, signed=signed_message(elsewhere, "tst", fresh), origin=elsewhere)
+        assert response.status_code == 401 and response.get_json()["code"] == "origin_mismatch", elsewhere
+        assert json.loads(last_login_audit(uzi_platform).details)["code"] == "origin_mismatch"
+        fresh = exchange.challenge()  # the same, claiming the portal's own origin
+        response = exchange.respond(card, fresh, signed=signed_message(elsewhere, "tst", fresh),
+                                    origin=exchange.origin)
+        assert response.get_json()["code"] == "signature_invalid", elsewhere
+    assert exchange.respond(card, origin=exchange.origin).status_code == 200
+
+
+def test_the_origin_is_the_one_behind_the_trusted_proxy(tst_app, card, client_for, exchange):
+    """Behind the proxy the portal's origin is what the browser used (X-Forwarded-Proto and
+    the Host the proxy passes), and only the proxy is believed."""
+    from portal_uzi_login.message import signed_message
+
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    client = client_for(tst_app)
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    exchange = exchange(client)
+    fresh = exchange.challenge()
+    response = exchange.client.post("/login/uzi/response", headers={"X-CSRFToken": exchange.csrf, **proxied}, json={
+        "challenge": fresh, "certificate": card.certificate_pem, "chain": card.chain_pem,
+        "signature": _b64(card.sign(signed_message("https://localhost", "tst", fresh)))})
+    assert response.status_code == 200, response.get_json()
+    # From a peer that is not the proxy the same headers count for nothing: http://localhost.
+    client = client_for(tst_app)
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.50"
+    exchange = exchange.__class__(client)
+    fresh = exchange.challenge()
+    response = exchange.client.post("/login/uzi/response", headers={"X-CSRFToken": exchange.csrf, **proxied}, json={
+        "challenge": fresh, "certificate": card.certificate_pem, "chain": card.chain_pem,
+        "signature": _b64(card.sign(signed_message("https://localhost", "tst", fresh)))})
+    assert response.get_json()["code"] == "signature_invalid"
+
+
+def test_the_challenge_comes_with_the_confirmation_code(tst_app, client_for, exchange):
+    from portal_uzi_login.message import confirmation_code
+
+    exchange = exchange(client_for(tst_app))
+    answer = exchange.client.post("/login/uzi/challenge", headers={"X-CSRFToken": exchange.csrf}).get_json()
+    assert answer["code"] == confirmation_code(answer["challenge"]) and len(answer["code"]) == 4
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")

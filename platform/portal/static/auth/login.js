@@ -1,5 +1,6 @@
-// "Inloggen met UZI-pas": fetch a challenge (bound to this browser session), let the
-// local helper (portal-uzi-login serve) sign it with the card, send the answer back.
+// "Inloggen met UZI-pas": fetch a challenge (bound to this browser session), show its
+// confirmation code, let the local helper (portal-uzi-login serve) sign it with the card
+// once the GP typed the PIN in the helper's window, send the answer back.
 (function () {
   "use strict";
   var button = document.getElementById("uzi-login");
@@ -24,6 +25,8 @@
     show("Bezig met inloggen…");
     post(button.dataset.challengeUrl).then(function (issued) {
       if (!issued.ok) { throw new Error(issued.data.message); }
+      show("Vul uw pincode in in het venster van het UZI-pas-programma (portal-uzi-login). " +
+           "Controleer dat daar dezelfde controlecode staat: " + issued.data.code + ".");
       return fetch("http://127.0.0.1:" + button.dataset.helperPort + "/sign", {
         method: "POST", headers: {"Content-Type": "application/json"},
         body: JSON.stringify({tenant: button.dataset.tenant, challenge: issued.data.challenge})
@@ -32,6 +35,7 @@
       }).then(function (response) {
         return response.json().then(function (signed) {
           if (!response.ok) { throw new Error(signed.message || "De UZI-pas kon niet ondertekenen."); }
+          show("Bezig met inloggen…");
           signed.challenge = issued.data.challenge;
           return post(button.dataset.responseUrl, signed);
         });
