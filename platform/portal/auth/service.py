@@ -4,6 +4,19 @@
 the audit record and only then starts a fresh session. Refusals raise ``LoginRefused``
 after their audit record; if the audit log cannot be written the login is refused too
 (``audit_unavailable``), since an unlogged login would be an unlogged access later.
+
+Nobody can act in a provider's name with their certificate alone (it is public: the UZI
+register publishes it). An attempt is the provider's only once the card itself was shown
+to be there: the certificate verified (chain, validity, revocation, UZI fields) *and* the
+card's proof of possession verified (the challenge signature, or the TLS handshake the
+proxy verified). Until then:
+- the audit record names no provider: ``user_*`` stay empty and ``details`` carry the
+  number the certificate claims as ``claimed_uzi`` with ``verified: no``;
+- the attempt does not count against the card's rate limit (``login_per_card``), so
+  nobody can lock a GP out by sending their certificate; it counts against the client
+  address like every login request (``portal.web.ratelimit``).
+Verified attempts (successes and later refusals: card type, role, no account, too many
+attempts) are the provider's: ``user_uzi`` etc. filled in, ``verified: yes``.
 """
 from __future__ import annotations
 
@@ -24,7 +37,7 @@ from . import challenge as challenges
 from .errors import CertificateRefused, LoginRefused
 from .sessions import purge_expired, utcnow
 from .trust import trust_for
-from .uzi import UziIdentity, check_certificate, load_pem_certificate, parse_uzi_identity
+from .uzi import UziIdentity, check_admission, load_pem_certificate, parse_uzi_identity, verify_certificate
 
 log = logging.getLogger(__name__)
 BINDING_KEY = "_login_binding"
@@ -61,10 +74,15 @@ def network_address() -> str | None:
 
 def audit_attempt(outcome: str, method: str, code: str | None = None, identity: UziIdentity | None = None,
                   account: Account | None = None, action: Action = Action.LOGIN) -> None:
+    """Audit a login, logout or refusal of a provider whose card was verified (``identity``)
+    or who is logged in (``account``). Never call it with an unverified certificate's
+    identity: ``audit_claimed`` is for those."""
     tenant = current_app.extensions["portal.tenant"]
     details = {"method": method}
     if code:
         details["code"] = code
+    if identity is not None:
+        details["verified"] = "yes"
     record(AuditEvent(
         action=action, outcome=outcome, tenant_id=tenant.id,
         user_uzi=identity.uzi_number if identity else (account.uzi_number if account else None),
@@ -73,6 +91,18 @@ def audit_attempt(outcome: str, method: str, code: str | None = None, identity: 
         user_agb=account.agb_code if account else (identity.agb_code if identity else None),
         user_organisation=account.practice_name if account else None,
         network_address=network_address(), details=details))
+
+
+def audit_claimed(method: str, code: str, cert: x509.Certificate | None) -> None:
+    """Audit a refused attempt whose card was not shown to be there: no provider named,
+    only the UZI number the certificate claims (when it has a readable one)."""
+    tenant = current_app.extensions["portal.tenant"]
+    details = {"method": method, "code": code, "verified": "no"}
+    claimed = _identity_for_audit(cert)
+    if claimed is not None:
+        details["claimed_uzi"] = claimed.uzi_number
+    record(AuditEvent(action=Action.LOGIN, outcome="failure", tenant_id=tenant.id,
+                      network_address=network_address(), details=details))
 
 
 def login_binding() -> str:
@@ -106,9 +136,20 @@ def _identity_for_audit(cert: x509.Certificate | None) -> UziIdentity | None:
 
 
 def refuse(exc: LoginRefused, method: str, cert: x509.Certificate | None = None) -> LoginRefused:
-    """Audit a refusal and hand back the exception to raise (``audit_unavailable`` if unlogged)."""
+    """Audit a refusal of an attempt whose card was not verified (``cert`` only claims who
+    it is) and hand back the exception to raise (``audit_unavailable`` if unlogged)."""
     try:
-        audit_attempt("failure", method, exc.code, identity=_identity_for_audit(cert))
+        audit_claimed(method, exc.code, cert)
+    except AuditWriteError:
+        log.exception("login refusal could not be audited")
+        return LoginRefused("audit_unavailable")
+    return exc
+
+
+def refuse_verified(exc: LoginRefused, method: str, identity: UziIdentity) -> LoginRefused:
+    """Audit a refusal of the provider whose card was verified; as ``refuse`` otherwise."""
+    try:
+        audit_attempt("failure", method, exc.code, identity=identity)
     except AuditWriteError:
         log.exception("login refusal could not be audited")
         return LoginRefused("audit_unavailable")
@@ -117,26 +158,31 @@ def refuse(exc: LoginRefused, method: str, cert: x509.Certificate | None = None)
 
 def login_with_certificate(app: Flask, cert: x509.Certificate, chain: list[x509.Certificate], method: str,
                            proof=None) -> Provider:
-    """Check ``cert`` (and ``proof()``, e.g. the challenge signature), then log in.
+    """Verify ``cert`` and ``proof()`` (the card's proof of possession, e.g. the challenge
+    signature; None when the proxy verified it in the TLS handshake), then apply the card's
+    rate limit and the tenant's rules, then log in.
 
     Raises ``LoginRefused`` (already audited) on any failure.
     """
     tenant = app.extensions["portal.tenant"]
-    claimed = _identity_for_audit(cert)
-    if claimed is not None and not ratelimit.hit("login_per_card", claimed.uzi_number).allowed:
-        raise refuse(LoginRefused("too_many_attempts"), method, cert)
     try:
-        identity = check_certificate(cert, chain, trust_for(app), tenant.auth.allowed_card_types,
-                                     tenant.auth.allowed_roles)
+        identity = verify_certificate(cert, chain, trust_for(app))
         if proof is not None:
             proof()
+    except LoginRefused as exc:
+        raise refuse(exc, method, cert) from None
+    # From here on the card was there: the attempt is this provider's.
+    if not ratelimit.hit("login_per_card", identity.uzi_number).allowed:
+        raise refuse_verified(LoginRefused("too_many_attempts"), method, identity)
+    try:
+        check_admission(identity, tenant.auth.allowed_card_types, tenant.auth.allowed_roles)
         account = get_session().scalars(select(Account).where(
             Account.tenant_id == tenant.id, Account.uzi_number == identity.uzi_number,
             Account.active.is_(True))).first()
         if account is None:
             raise LoginRefused("no_account")
     except LoginRefused as exc:
-        raise refuse(exc, method, cert) from None
+        raise refuse_verified(exc, method, identity) from None
     try:
         audit_attempt("success", method, identity=identity, account=account)
     except AuditWriteError:

@@ -185,20 +185,35 @@ def _require_not_revoked(chain: list[x509.Certificate], trust: TrustStore, at: d
                 raise CertificateRefused("revoked")
 
 
-def check_certificate(leaf: x509.Certificate, intermediates: list[x509.Certificate], trust: TrustStore,
-                      allowed_card_types: tuple[str, ...], allowed_roles: tuple[str, ...],
-                      at: datetime | None = None) -> UziIdentity:
-    """Every certificate rule of a UZI login, in a fixed order (see module docstring)."""
+def verify_certificate(leaf: x509.Certificate, intermediates: list[x509.Certificate], trust: TrustStore,
+                       at: datetime | None = None) -> UziIdentity:
+    """The rules that make ``leaf`` a genuine, current UZI authentication certificate: its
+    usage, validity, chain to a trusted CA, revocation status and UZI fields. Says nothing
+    about whether the card was present: the certificate is public."""
     at = at or datetime.now(timezone.utc)
     _require_authentication_certificate(leaf)
     _require_valid_at(leaf, at)
     chain = _verified_chain(leaf, intermediates, trust, at)
     _require_not_revoked(chain, trust, at)
-    identity = parse_uzi_identity(leaf)
+    return parse_uzi_identity(leaf)
+
+
+def check_admission(identity: UziIdentity, allowed_card_types: tuple[str, ...],
+                    allowed_roles: tuple[str, ...]) -> None:
+    """The tenant's rules for a verified card: its card type and role."""
     if identity.card_type not in allowed_card_types:
         raise CertificateRefused("card_type_not_allowed")
     if identity.role not in allowed_roles:
         raise CertificateRefused("role_not_allowed")
+
+
+def check_certificate(leaf: x509.Certificate, intermediates: list[x509.Certificate], trust: TrustStore,
+                      allowed_card_types: tuple[str, ...], allowed_roles: tuple[str, ...],
+                      at: datetime | None = None) -> UziIdentity:
+    """Every certificate rule of a UZI login, in a fixed order (see module docstring):
+    ``verify_certificate`` then ``check_admission``."""
+    identity = verify_certificate(leaf, intermediates, trust, at)
+    check_admission(identity, allowed_card_types, allowed_roles)
     return identity
 
 

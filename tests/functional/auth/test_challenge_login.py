@@ -16,6 +16,8 @@ from portal.auth.models import LoginChallenge
 from support.access import is_logged_in
 
 NOW = dt.datetime.now(dt.timezone.utc)
+#: Refusals of a card whose certificate and signature verified: the tenant's own rules.
+VERIFIED_REFUSALS = {"card_type_not_allowed", "role_not_allowed"}
 
 
 def uzi_of(card) -> str:
@@ -91,7 +93,15 @@ def test_every_certificate_rule_refuses_with_its_code(tst_app, uzi_authority, ca
             assert response.get_json() == {"code": code, "message": MESSAGES[code]}
             assert not is_logged_in(client), code  # not logged in
             entry = last_login_audit(uzi_platform)
-            assert (entry.outcome, json.loads(entry.details)) == ("failure", {"code": code, "method": "challenge"})
+            assert entry.outcome == "failure", code
+            if code in VERIFIED_REFUSALS:  # the card was there: the provider's own refused login
+                assert entry.user_uzi == gp.uzi_number, code
+                assert json.loads(entry.details) == {"code": code, "method": "challenge", "verified": "yes"}
+            else:  # the certificate only claims who it is: no provider named
+                assert (entry.user_uzi, entry.user_name, entry.user_role) == (None, None, None), code
+                claimed = {} if code.startswith("uzi_n") else {"claimed_uzi": gp.uzi_number}
+                assert json.loads(entry.details) == {"code": code, "method": "challenge", "verified": "no",
+                                                     **claimed}, code
     finally:
         crl_path.write_bytes(original)
 
