@@ -37,5 +37,6 @@ def demo_accounts(connector: DemoConnector, session: Session) -> list[Account]:
     """The tenant's accounts whose UZI number belongs to a demo provider of this EPD."""
     with connector.engine.connect() as conn:
         uzis = [u for (u,) in conn.execute(select(providers.c.uzi_number).where(providers.c.kind.in_(tuple(ROLES))))]
-    return list(session.scalars(select(Account).where(Account.tenant_id == connector.tenant_id,
-                                                      Account.uzi_number.in_(uzis)).order_by(Account.role, Account.name)))
+    return list(session.scalars(select(Account)
+                                .where(Account.tenant_id == connector.tenant_id, Account.uzi_number.in_(uzis))
+                                .order_by(Account.role, Account.name)))

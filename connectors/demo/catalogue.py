@@ -182,7 +182,8 @@ ALERTS = [("infection_risk", "MRSA-drager"), ("infection_risk", "BRMO (ESBL) pos
           ("condition", "Antistolling (DOAC)")]
 NURSING = [
     # (NANDA code, problem, NOC code, outcome, NIC code, intervention, frequency)
-    ("00085", "Verminderde lichamelijke mobiliteit", "0208", "Mobiliteit", "0221", "Oefentherapie: lopen", "2x per dag"),
+    ("00085", "Verminderde lichamelijke mobiliteit", "0208", "Mobiliteit", "0221", "Oefentherapie: lopen",
+     "2x per dag"),
     ("00132", "Acute pijn", "2102", "Pijnniveau", "1400", "Pijnmanagement", "3x per dag"),
     ("00155", "Valrisico", "1909", "Valpreventiegedrag", "6490", "Valpreventie", "dagelijks"),
     ("00002", "Onvoldoende voeding", "1004", "Voedingstoestand", "1100", "Voedingsmanagement", "bij elke maaltijd"),

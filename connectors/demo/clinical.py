@@ -41,8 +41,8 @@ def operations(ch, ctx, n):
     planned = performed = None
     status = "waiting_list"
     if called is not None and stage > 0.5:
-        planned = (ch.anchor + timedelta(days=rng.randint(3, 60)) if stage < 0.7 else called + timedelta(days=14)).replace(
-            hour=rng.randint(8, 14), minute=0)
+        planned = (ch.anchor + timedelta(days=rng.randint(3, 60)) if stage < 0.7
+                   else called + timedelta(days=14)).replace(hour=rng.randint(8, 14), minute=0)
         status = "planned" if planned > ch.anchor else "post_operative"
         performed = planned if status == "post_operative" else None
     main = planned or listed
@@ -183,19 +183,24 @@ def medication(ch, ctx, n):
     yield _m(start), None, {
         "name": name, "dosage": dosage, "route": route, "start": _d(start), "end": _d(end) if end else None,
         "prescriber": ch.physician(), "indication": indication, "setting": setting, "stop_type": stop,
-        "stop_reason": {"stopped": "Bijwerkingen", "ended": "Kuur voltooid", "suspended": "Tijdelijk gestopt rond ingreep"}.get(stop or "")}
+        "stop_reason": {"stopped": "Bijwerkingen", "ended": "Kuur voltooid",
+                        "suspended": "Tijdelijk gestopt rond ingreep"}.get(stop or "")}
 
 
 def treatment_reports(ch, ctx, n):
     rng = ch.rng
     description, _code, specialty = rng.choice(cat.DIAGNOSES)
     when = ch.at(900, 1)
-    yield _m(when), None, {"written_at": _m(when), "title": rng.choice(("Poliklinisch consult", "Visite", "Telefonisch consult")),
-                           "author": ch.physician(), "specialty": specialty, "sections": [
-        {"heading": "Anamnese", "text": f"Patiënt komt voor controle in verband met {description.lower()}."},
-        {"heading": "Lichamelijk onderzoek", "text": f"RR {rng.randint(110, 160)}/{rng.randint(60, 95)} mmHg, pols {rng.randint(55, 95)}/min regulair."},
-        {"heading": "Conclusie", "text": f"{description}, stabiel."},
-        {"heading": "Beleid", "text": rng.choice(("Controle over 3 maanden.", "Medicatie ongewijzigd.", "Terug naar huisarts."))}]}
+    yield _m(when), None, {
+        "written_at": _m(when), "title": rng.choice(("Poliklinisch consult", "Visite", "Telefonisch consult")),
+        "author": ch.physician(), "specialty": specialty, "sections": [
+            {"heading": "Anamnese", "text": f"Patiënt komt voor controle in verband met {description.lower()}."},
+            {"heading": "Lichamelijk onderzoek",
+             "text": f"RR {rng.randint(110, 160)}/{rng.randint(60, 95)} mmHg, "
+                     f"pols {rng.randint(55, 95)}/min regulair."},
+            {"heading": "Conclusie", "text": f"{description}, stabiel."},
+            {"heading": "Beleid",
+             "text": rng.choice(("Controle over 3 maanden.", "Medicatie ongewijzigd.", "Terug naar huisarts."))}]}
 
 
 def letters(ch, ctx, n):
@@ -226,7 +231,8 @@ def nursing_problems(ch, ctx, n):
     baseline = rng.randint(1, 3)
     yield _m(when), None, {"nanda_code": nanda, "problem": problem, "status": "Actueel", "recorded_on": _d(when),
                            "outcomes": [{"noc_code": noc, "outcome": outcome, "baseline_score": baseline,
-                                         "target_score": rng.randint(baseline + 1, 5), "current_score": baseline + rng.randint(0, 1),
+                                         "target_score": rng.randint(baseline + 1, 5),
+                                         "current_score": baseline + rng.randint(0, 1),
                                          "scored_on": _d(when + timedelta(days=1))}]}
 
 
@@ -241,27 +247,30 @@ def nursing_interventions(ch, ctx, n):
 def nursing_reports(ch, ctx, n):
     rng = ch.rng
     when = ch.at(10, 0).replace(hour=rng.choice((7, 15, 23)))
-    yield _m(when), None, {"written_at": _m(when), "title": "Verpleegkundige rapportage", "author": rng.choice(cat.NURSE_NAMES),
-                           "specialty": "Verpleegafdeling", "sections": [
-        {"heading": "Rapportage", "text": rng.choice((
-            "Rustige dienst gehad. Pijnscore 3, paracetamol gegeven. Mobiliseert met hulp.",
-            "Patiënt heeft goed gegeten en gedronken. Wond droog en schoon.",
-            "Patiënt 's nachts onrustig, georiënteerd na geruststelling. Vochtbalans in evenwicht."))}]}
+    yield _m(when), None, {
+        "written_at": _m(when), "title": "Verpleegkundige rapportage", "author": rng.choice(cat.NURSE_NAMES),
+        "specialty": "Verpleegafdeling", "sections": [
+            {"heading": "Rapportage", "text": rng.choice((
+                "Rustige dienst gehad. Pijnscore 3, paracetamol gegeven. Mobiliseert met hulp.",
+                "Patiënt heeft goed gegeten en gedronken. Wond droog en schoon.",
+                "Patiënt 's nachts onrustig, georiënteerd na geruststelling. Vochtbalans in evenwicht."))}]}
 
 
 def nutrition(ch, ctx, n):
     rng = ch.rng
     kind = "advice" if n % 2 == 0 else "agreement"
     start = ch.at(200, 0)
-    yield _m(start), None, {"kind": kind, "description": rng.choice(cat.DIET_ADVICE if kind == "advice" else cat.DIET_AGREEMENTS),
-                            "start": _d(start), "end": None, "author": "Diëtist " + rng.choice(cat.PHYSICIAN_NAMES).split()[-1]}
+    yield _m(start), None, {
+        "kind": kind, "description": rng.choice(cat.DIET_ADVICE if kind == "advice" else cat.DIET_AGREEMENTS),
+        "start": _d(start), "end": None, "author": "Diëtist " + rng.choice(cat.PHYSICIAN_NAMES).split()[-1]}
 
 
 def restrictions(ch, ctx, n):
     treatment, decision = ch.rng.choice(cat.RESTRICTIONS)
     when = ch.at(700, 1)
     yield _m(when), None, {"treatment": treatment, "decision": decision, "decided_on": _d(when),
-                           "discussed_with": ch.rng.choice(("Patiënt", "Patiënt en partner", "Wettelijk vertegenwoordiger")),
+                           "discussed_with": ch.rng.choice(("Patiënt", "Patiënt en partner",
+                                                            "Wettelijk vertegenwoordiger")),
                            "note": None}
 
 
@@ -269,11 +278,12 @@ def mdo(ch, ctx, n):
     rng = ch.rng
     description, _code, specialty = rng.choice(cat.DIAGNOSES)
     when = ch.at(600, 1)
-    yield _m(when), None, {"written_at": _m(when), "title": f"MDO {specialty}", "author": ch.physician(), "specialty": specialty,
-                           "sections": [{"heading": "Vraagstelling", "text": f"Beleid bij {description.lower()}?"},
-                                        {"heading": "Deelnemers", "text": ", ".join(rng.sample(cat.PHYSICIAN_NAMES, 3))},
-                                        {"heading": "Conclusie", "text": rng.choice(("Operatie geïndiceerd.", "Conservatief beleid.",
-                                                                                    "Aanvullend onderzoek: PET-CT."))}]}
+    yield _m(when), None, {
+        "written_at": _m(when), "title": f"MDO {specialty}", "author": ch.physician(), "specialty": specialty,
+        "sections": [{"heading": "Vraagstelling", "text": f"Beleid bij {description.lower()}?"},
+                     {"heading": "Deelnemers", "text": ", ".join(rng.sample(cat.PHYSICIAN_NAMES, 3))},
+                     {"heading": "Conclusie", "text": rng.choice(("Operatie geïndiceerd.", "Conservatief beleid.",
+                                                                  "Aanvullend onderzoek: PET-CT."))}]}
 
 
 def lab(ch, ctx, n):
@@ -287,7 +297,8 @@ def lab(ch, ctx, n):
         yield _m(sampled), None, {
             "test": test, "group": group, "value": text, "numeric_value": float(text), "unit": unit,
             "reference_low": low, "reference_high": high,
-            "reference_text": reference if low is not None and high is not None else (f"< {high}" if high else f"> {low}"),
+            "reference_text": (reference if low is not None and high is not None
+                               else (f"< {high}" if high else f"> {low}")),
             "sampled_at": _m(sampled), "reported_at": _m(sampled + timedelta(hours=rng.randint(1, 30))),
             "ordered_by": ordered_by, "code": loinc}
 
@@ -332,7 +343,8 @@ def imaging(ch, ctx, n):
     rng = ch.rng
     discipline, modality, title, conclusion = rng.choice(cat.IMAGING)
     when = ch.at(1500, 0)
-    images = [{"n": i, "title": f"{title} beeld {i + 1}", "content_type": "image/png"} for i in range(rng.choice((0, 1, 2, 3)))]
+    images = [{"n": i, "title": f"{title} beeld {i + 1}", "content_type": "image/png"}
+              for i in range(rng.choice((0, 1, 2, 3)))]
     yield _m(when), None, {"discipline": discipline, "modality": modality, "title": title, "performed_at": _m(when),
                            "reported_at": _m(when + timedelta(hours=rng.randint(2, 48))),
                            "requester": rng.choice((ctx.gp_name, ch.physician())),

@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Integer, bindparam, create_engine, func, or_, select
@@ -29,18 +30,22 @@ from . import catalogue, documents
 from .payload import build
 from .schema import meta, patients, providers, records, relations
 
+T = TypeVar("T")
+
 
 class DemoSettings(BaseModel):
     """``connector.settings`` of a tenant using the demo EPD."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    seed: int = Field(1, ge=0, description="Seed of 'portal demo generate': another seed, another hospital")
-    database_url: str | None = Field(None, description="SQLAlchemy URL of the demo EPD (default: SQLite in the instance folder)")
-    database_url_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
+    seed: int = Field(default=1, ge=0, description="Seed of 'portal demo generate': another seed, another hospital")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the demo EPD (default: SQLite in the instance folder)")
+    database_url_env: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]*$",
                                          description="Environment variable holding that URL (for URLs with a password)")
-    timeout_seconds: float = Field(5.0, gt=0, le=60, description="Longest wait for the database")
-    hospital_name: str | None = Field(None, description="Letterhead of demo letters (default: the tenant's display name)")
+    timeout_seconds: float = Field(default=5.0, gt=0, le=60, description="Longest wait for the database")
+    hospital_name: str | None = Field(
+        default=None, description="Letterhead of demo letters (default: the tenant's display name)")
 
     @field_validator("database_url")
     @classmethod
@@ -161,14 +166,19 @@ class DemoConnector:
         except SQLAlchemyError as exc:
             raise EpdUnavailable(f"demo EPD: database error ({type(exc).__name__})") from None
 
-    def _shift(self, conn: Connection) -> timedelta:
-        """Today minus the generator's anchor date: added to every date returned."""
-        if self._anchor is None:
+    def _anchor_date(self, conn: Connection) -> date:
+        """The generator's anchor date (read once, until ``close``)."""
+        anchor = self._anchor
+        if anchor is None:
             value = conn.execute(_ANCHOR).scalar()
             if value is None:
                 raise EpdUnavailable("demo EPD: not generated yet (run 'portal demo generate')")
-            self._anchor = date.fromisoformat(value)
-        return timedelta(days=(self.clock.today() - self._anchor).days)
+            anchor = self._anchor = date.fromisoformat(value)
+        return anchor
+
+    def _shift(self, conn: Connection) -> timedelta:
+        """Today minus the generator's anchor date: added to every date returned."""
+        return timedelta(days=(self.clock.today() - self._anchor_date(conn)).days)
 
     def _now(self, shift: timedelta) -> str:
         """Now, on the stored (anchor) time line, as stored text."""
@@ -184,6 +194,7 @@ class DemoConnector:
         """The SELECT of ``search_patients`` and its parameters (tests check its query plan
         uses an index)."""
         kind = criteria.kind
+        values: dict[str, object]
         if kind is m.SearchKind.PATIENT_NUMBER:
             values = {"patient_number": criteria.patient_number}
         elif kind is m.SearchKind.BSN:
@@ -191,8 +202,8 @@ class DemoConnector:
         elif kind is m.SearchKind.ADDRESS:
             values = {"postcode": criteria.postcode, "house_number": criteria.house_number}
         else:
-            values = {"birth_date": criteria.birth_date.isoformat(), "sex": criteria.sex.value,
-                      "pattern": f"%{m.normalise_name(criteria.name)}%"}
+            values = {"birth_date": _given(criteria.birth_date).isoformat(), "sex": _given(criteria.sex).value,
+                      "pattern": f"%{m.normalise_name(_given(criteria.name))}%"}
         return _SEARCHES[kind], {**values, "limit": limit}
 
     def search_patients(self, criteria: m.SearchCriteria, limit: int = 50) -> Sequence[m.PatientSummary]:
@@ -223,8 +234,8 @@ class DemoConnector:
                                 city=row["city"]) if row["street"] else None
             return m.PatientDetails(
                 summary=summary, address=address, phone_mobile=row["phone_mobile"], phone_home=row["phone_home"],
-                email=row["email"], gp=_provider(found.get(row["gp_id"])), dentist=_provider(found.get(row["dentist_id"])),
-                pharmacy=_provider(found.get(row["pharmacy_id"])),
+                email=row["email"], gp=_provider(found.get(row["gp_id"])),
+                dentist=_provider(found.get(row["dentist_id"])), pharmacy=_provider(found.get(row["pharmacy_id"])),
                 insurance=m.Insurance(company=row["insurer"], policy_number=row["policy_number"],
                                       start_date=_date(row["insurance_start"])) if row["insurer"] else None,
                 death_date=_date(row["death_date"]))
@@ -233,7 +244,7 @@ class DemoConnector:
         if not rows:
             return []
         ids = [row[0] for row in rows]
-        today = self._anchor.isoformat()
+        today = self._anchor_date(conn).isoformat()
         found: dict[int, list[m.TreatmentRelation]] = {}
         for rel in conn.execute(_OPEN_RELATIONS, {"ids": ids, "today": today}):
             found.setdefault(rel.patient_id, []).append(m.TreatmentRelation(
@@ -260,9 +271,11 @@ class DemoConnector:
             now = self._now(shift)
             pairs = [(row.patient_id, self._record(m.Admission, row, shift, _admission_status(_load(row), now)))
                      for row in rows]
-            return [m.AdmittedPatient(patient=s, admission=a) for s, a in self._with_patients(conn, pairs, shift, agb_codes)]
+            return [m.AdmittedPatient(patient=s, admission=a)
+                    for s, a in self._with_patients(conn, pairs, shift, agb_codes)]
 
-    def list_emergency_visits(self, since: datetime, agb_codes: Collection[str] | None = None) -> Sequence[m.EmergencyVisitEntry]:
+    def list_emergency_visits(self, since: datetime,
+                              agb_codes: Collection[str] | None = None) -> Sequence[m.EmergencyVisitEntry]:
         with self._connect() as conn:
             shift = self._shift(conn)
             start = (self.clock.to_local(since) - shift).isoformat(timespec="minutes")
@@ -270,7 +283,8 @@ class DemoConnector:
                 records.c.kind == "ed_visit", records.c.starts_at >= start, records.c.starts_at <= self._now(shift),
                 records.c.approved.is_(True)).order_by(records.c.starts_at.desc())).all()
             pairs = [(row.patient_id, self._record(m.EmergencyVisit, row, shift)) for row in rows]
-            return [m.EmergencyVisitEntry(patient=s, visit=v) for s, v in self._with_patients(conn, pairs, shift, agb_codes)]
+            return [m.EmergencyVisitEntry(patient=s, visit=v)
+                    for s, v in self._with_patients(conn, pairs, shift, agb_codes)]
 
     def _with_patients(self, conn, pairs, shift, agb_codes):
         if not pairs:
@@ -332,7 +346,8 @@ class DemoConnector:
 
     def list_referrals(self, patient_id):
         return self._list(patient_id, "referral", m.Referral,
-                          keep=lambda p, now: p.get("status") == "open" and (p.get("valid_until") or "9999") >= now[:10])
+                          keep=lambda p, now: (p.get("status") == "open"
+                                               and (p.get("valid_until") or "9999") >= now[:10]))
 
     def list_allergies(self, patient_id):
         return self._list(patient_id, "allergy", m.Allergy)
@@ -498,11 +513,15 @@ class DemoConnector:
                 raise PatientNotFound("demo EPD: unknown patient id")
             now = self._now(shift)
             payload = make_payload(shift, now)
-            new_id = conn.execute(records.insert().values(
+            inserted = conn.execute(records.insert().values(
                 patient_id=pid, kind=kind, approved=True, starts_at=now, ends_at=None,
-                payload=json.dumps(payload, ensure_ascii=False))).inserted_primary_key[0]
+                payload=json.dumps(payload, ensure_ascii=False))).inserted_primary_key
+            if inserted is None:  # None only when no row was inserted
+                raise EpdBadData("demo EPD: the database did not return the new record's id")
+            new_id = inserted[0]
             payload["reference"] = reference = f"{prefix}{new_id:08d}"
-            conn.execute(records.update().where(records.c.id == new_id).values(payload=json.dumps(payload, ensure_ascii=False)))
+            conn.execute(records.update().where(records.c.id == new_id)
+                         .values(payload=json.dumps(payload, ensure_ascii=False)))
             return reference
 
     # ------------------------------------------------------------------ demo tooling
@@ -512,9 +531,10 @@ class DemoConnector:
         those with consent first."""
         with self._connect() as conn:
             shift = self._shift(conn)
-            today = self._anchor.isoformat()
+            today = self._anchor_date(conn).isoformat()
             ids = select(relations.c.patient_id).where(
-                relations.c.agb_code == agb_code, or_(relations.c.valid_until.is_(None), relations.c.valid_until >= today))
+                relations.c.agb_code == agb_code,
+                or_(relations.c.valid_until.is_(None), relations.c.valid_until >= today))
             rows = conn.execute(select(*_SUMMARY).where(patients.c.id.in_(ids), patients.c.death_date.is_(None))
                                 .order_by(patients.c.consent.desc(), patients.c.id).limit(limit)).all()
             return self._summaries(conn, rows, shift)
@@ -540,6 +560,13 @@ def _read_engine(url: str, timeout: float) -> Engine:
     millis = int(timeout * 1000)
     return create_engine(url, pool_pre_ping=True, connect_args={
         "connect_timeout": max(1, int(timeout)), "options": f"-c statement_timeout={millis}"})
+
+
+def _given(value: T | None) -> T:
+    """A field ``SearchCriteria`` guarantees for its kind (its ``__post_init__`` checks)."""
+    if value is None:
+        raise ValueError("search criteria without a field their kind requires")
+    return value
 
 
 def _pid(patient_id: str) -> int:

@@ -91,7 +91,8 @@ def make_providers(rng: random.Random, patient_count: int, seed: int) -> list[tu
         city = _city(rng)
         code = _postcode(rng, *city[1])
         street = _street_for(city, code)
-        practice = f"Huisartsenpraktijk {street.split()[0]}" if rng.random() < 0.6 else f"Gezondheidscentrum {city[0]}-{practice_no}"
+        practice = (f"Huisartsenpraktijk {street.split()[0]}" if rng.random() < 0.6
+                    else f"Gezondheidscentrum {city[0]}-{practice_no}")
         practice_agb = f"0105{(seed * 7 + practice_no) % 10_000:04d}"
         phone = f"{city[2]}{rng.randrange(10 ** (9 - len(city[2])), 10 ** (10 - len(city[2]))):d}"[:10]
         for _ in range(rng.choice((1, 2, 2, 3, 4))):
@@ -119,10 +120,11 @@ def make_providers(rng: random.Random, patient_count: int, seed: int) -> list[tu
             prefix, surname = rng.choice(cat.SURNAMES)
             name = (f"{label} {street.split()[0]}" if kind == "pharmacy"
                     else f"{_initials(rng, True)} {(prefix + ' ') if prefix else ''}{surname}")
-            practice = f"{label} {city[0]} {n + 1}" if kind == "dentist" else None
+            practice_name = f"{label} {city[0]} {n + 1}" if kind == "dentist" else None
             agb = f"{'12' if kind == 'dentist' else '02'}{agb_base + n:06d}"
-            rows.append((next_id, kind, name, agb, None, practice, None, street, rng.randint(1, 200), code, city[0],
-                         f"{city[2]}{rng.randrange(10 ** (9 - len(city[2])), 10 ** (10 - len(city[2])))}"[:10]))
+            area = city[2]
+            rows.append((next_id, kind, name, agb, None, practice_name, None, street, rng.randint(1, 200), code,
+                         city[0], f"{area}{rng.randrange(10 ** (9 - len(area)), 10 ** (10 - len(area)))}"[:10]))
             next_id += 1
     return rows
 
@@ -198,7 +200,8 @@ class _Chunk:
         usage = "own"
         if age >= 22 and rng.random() < 0.5:
             partner_prefix, partner = rng.choice(cat.SURNAMES)
-            usage = rng.choice(("partner_own", "partner", "own")) if not male else rng.choice(("own", "own", "own_partner"))
+            usage = (rng.choice(("partner_own", "partner", "own")) if not male
+                     else rng.choice(("own", "own", "own_partner")))
         if household is not None and rng.random() < 0.35:
             city_name, code, street, number, addition, area = household
         else:
@@ -214,10 +217,12 @@ class _Chunk:
         self.patients.append((
             pid, f"{(self.offset + pid * self.stride) % 100_000_000:08d}", bsn,
             "".join(f"{g[0]}." for g in given), given[0], prefix or None, surname, partner_prefix or None, partner,
-            usage, normalise_name(f"{prefix}{surname}"), normalise_name(f"{partner_prefix}{partner}") if partner else None,
+            usage, normalise_name(f"{prefix}{surname}"),
+            normalise_name(f"{partner_prefix}{partner}") if partner else None,
             birth.isoformat(), sex, street, number, addition, code, city_name,
             f"06{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.85 else None,
-            f"{area}{rng.randrange(10 ** (9 - len(area)), 10 ** (10 - len(area)))}"[:10] if rng.random() < 0.4 else None,
+            (f"{area}{rng.randrange(10 ** (9 - len(area)), 10 ** (10 - len(area)))}"[:10]
+             if rng.random() < 0.4 else None),
             f"{normalise_name(given[0])}.{normalise_name(surname)}{pid}@example.com" if rng.random() < 0.7 else None,
             rng.random() < 0.88, gp[0] if gp else None,
             rng.choice(self.dentists)[0] if rng.random() < 0.6 else None,
@@ -340,7 +345,10 @@ def bulk_insert(conn: Connection, table, rows: list[tuple]) -> None:
         return
     columns = [c.name for c in table.columns]
     if conn.dialect.name == "postgresql":
-        cursor = conn.connection.dbapi_connection.cursor()
+        dbapi_connection = conn.connection.dbapi_connection
+        if dbapi_connection is None:  # only once the connection has been invalidated
+            raise RuntimeError("demo EPD: the database connection was closed during generation")
+        cursor = dbapi_connection.cursor()
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

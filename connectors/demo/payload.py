@@ -11,11 +11,14 @@ import typing
 from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from portal.epd.errors import EpdBadData
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 
 @cache
@@ -66,7 +69,7 @@ def _convert(hint, value, shift: timedelta, what: str):
         return date.fromisoformat(value) + shift
     if isinstance(hint, type) and issubclass(hint, Enum):
         return hint(value)
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return build(hint, value, shift, what)
     if hint is float:
         return float(value)

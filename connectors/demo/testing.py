@@ -86,6 +86,7 @@ def contract_fixture(tmp_path: Path) -> Iterator[ContractFixture]:
         try:
             yield ContractFixture(
                 connector=connector, patient=patient, patient_without_consent=without, unknown_patient_id="99999999",
-                rich_patient_id="1", draft_markers=(DRAFT_MARKER,), other_patient_ids=("251", "501", patient.patient_id))
+                rich_patient_id="1", draft_markers=(DRAFT_MARKER,),
+                other_patient_ids=("251", "501", patient.patient_id))
         finally:
             connector.close()

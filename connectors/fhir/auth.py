@@ -21,6 +21,13 @@ class ConfigurationError(ValueError):
     """The settings name a file or environment variable that is not there."""
 
 
+def _required(value: str | None, key: str) -> str:
+    """A setting the chosen ``auth.method`` needs (``AuthSettings`` already demands it)."""
+    if value is None:
+        raise ConfigurationError(f"connector.settings.{key} is required")
+    return value
+
+
 def _secret(env_name: str, key: str) -> str:
     value = os.environ.get(env_name)
     if not value:
@@ -42,8 +49,8 @@ def ssl_context(settings: Settings, folder: Path) -> ssl.SSLContext:
     auth = settings.auth
     if auth.method == "client_certificate":
         password = _secret(auth.key_password_env, "auth.key_password_env") if auth.key_password_env else None
-        context.load_cert_chain(_file(folder, auth.cert_file, "auth.cert_file"),
-                                _file(folder, auth.key_file, "auth.key_file"), password)
+        context.load_cert_chain(_file(folder, _required(auth.cert_file, "auth.cert_file"), "auth.cert_file"),
+                                _file(folder, _required(auth.key_file, "auth.key_file"), "auth.key_file"), password)
     return context
 
 
@@ -67,7 +74,8 @@ class ClientCredentialsAuth(httpx.Auth):
     @classmethod
     def from_settings(cls, settings: Settings) -> "ClientCredentialsAuth":
         auth = settings.auth
-        return cls(auth.token_url, auth.client_id, _secret(auth.client_secret_env, "auth.client_secret_env"),
+        secret = _secret(_required(auth.client_secret_env, "auth.client_secret_env"), "auth.client_secret_env")
+        return cls(_required(auth.token_url, "auth.token_url"), _required(auth.client_id, "auth.client_id"), secret,
                    auth.scope, auth.token_auth_method)
 
     def _token_request(self) -> httpx.Request:
@@ -89,7 +97,8 @@ class ClientCredentialsAuth(httpx.Auth):
         body = response.json()
         token = body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise httpx.HTTPStatusError("token endpoint gave no access_token", request=response.request, response=response)
+            raise httpx.HTTPStatusError("token endpoint gave no access_token", request=response.request,
+                                        response=response)
         lifetime = body.get("expires_in")
         lifetime = float(lifetime) if isinstance(lifetime, (int, float)) else 300.0
         with self._lock:

@@ -21,14 +21,27 @@ from portal.epd.models import (
 
 from .patients import Unmappable, is_open_referral, referral_valid_until
 from .settings import AGB_SYSTEM, Settings
-from .values import concept_text, dicts, display, first_text, get, has_token, parse_date, parse_datetime, reference, text
+from .values import (
+    concept_text,
+    dicts,
+    display,
+    first_text,
+    get,
+    has_token,
+    lookup,
+    parse_date,
+    parse_datetime,
+    reference,
+    text,
+)
 
 INPATIENT_CLASSES = {"IMP", "ACUTE", "NONAC"}
 EMERGENCY_CLASSES = {"EMER"}
 _APPOINTMENT_STATUS = {
     "proposed": AppointmentStatus.PLANNED, "pending": AppointmentStatus.PLANNED, "booked": AppointmentStatus.PLANNED,
-    "arrived": AppointmentStatus.PLANNED, "checked-in": AppointmentStatus.PLANNED, "waitlist": AppointmentStatus.PLANNED,
-    "fulfilled": AppointmentStatus.COMPLETED, "cancelled": AppointmentStatus.CANCELLED, "noshow": AppointmentStatus.NO_SHOW,
+    "arrived": AppointmentStatus.PLANNED, "checked-in": AppointmentStatus.PLANNED,
+    "waitlist": AppointmentStatus.PLANNED, "fulfilled": AppointmentStatus.COMPLETED,
+    "cancelled": AppointmentStatus.CANCELLED, "noshow": AppointmentStatus.NO_SHOW,
 }
 _NOT_SHOWN = {"entered-in-error", "draft", "unknown"}
 
@@ -43,7 +56,7 @@ def _participant(resource: dict, resource_type: str) -> dict | None:
 
 
 def appointment(resource: dict) -> Appointment | None:
-    status = _APPOINTMENT_STATUS.get(resource.get("status"))
+    status = lookup(_APPOINTMENT_STATUS, resource.get("status"))
     if status is None:
         return None
     start = parse_datetime(resource.get("start"))
@@ -80,9 +93,9 @@ def admission(resource: dict, now: datetime) -> Admission | None:
     if encounter_class(resource) not in INPATIENT_CLASSES:
         return None
     state = resource.get("status")
-    status = {"planned": AdmissionStatus.PLANNED, "arrived": AdmissionStatus.CURRENT,
-              "in-progress": AdmissionStatus.CURRENT, "onleave": AdmissionStatus.CURRENT,
-              "triaged": AdmissionStatus.CURRENT, "finished": AdmissionStatus.DISCHARGED}.get(state)
+    status = lookup({"planned": AdmissionStatus.PLANNED, "arrived": AdmissionStatus.CURRENT,
+                     "in-progress": AdmissionStatus.CURRENT, "onleave": AdmissionStatus.CURRENT,
+                     "triaged": AdmissionStatus.CURRENT, "finished": AdmissionStatus.DISCHARGED}, state)
     if status is None:
         return None
     admitted = parse_datetime(get(resource, "period", "start"))
@@ -104,7 +117,8 @@ def _diagnosis_display(resource: dict) -> str | None:
 
 
 def emergency_visit(resource: dict) -> EmergencyVisit | None:
-    if encounter_class(resource) not in EMERGENCY_CLASSES or resource.get("status") in ("cancelled", "entered-in-error", "planned"):
+    if (encounter_class(resource) not in EMERGENCY_CLASSES
+            or resource.get("status") in ("cancelled", "entered-in-error", "planned")):
         return None
     arrived = parse_datetime(get(resource, "period", "start"))
     if arrived is None:
@@ -128,7 +142,8 @@ def referral(resource: dict, settings: Settings, today: date) -> Referral | None
     agb = text(logical.get("value")) if isinstance(logical, dict) and logical.get("system") == AGB_SYSTEM else None
     return Referral(
         id=resource["id"], referred_on=referred_on, referrer_name=display(requester) or "",
-        referrer_agb=agb, specialty=concept_text(resource.get("performerType")) or concept_text(resource.get("code")) or "",
+        referrer_agb=agb,
+        specialty=concept_text(resource.get("performerType")) or concept_text(resource.get("code")) or "",
         reason=first_text(resource.get("reasonCode")), valid_until=referral_valid_until(resource))
 
 
@@ -137,7 +152,8 @@ def operation(request: dict, appointments: list[dict], procedures: list[dict], s
     (authoredOn); an Appointment based on it means the patient was called (its ``created``),
     planned at its ``start`` (status waitlist: still on the waiting list); a completed or
     running Procedure based on it makes it post-operative. Never called: not shown."""
-    if request.get("status") not in ("active", "completed") or not has_token(request.get("category"), settings.codes.operation):
+    if (request.get("status") not in ("active", "completed")
+            or not has_token(request.get("category"), settings.codes.operation)):
         return None
     listed = parse_date(request.get("authoredOn"))
     ref = f"ServiceRequest/{request['id']}"
@@ -154,7 +170,8 @@ def operation(request: dict, appointments: list[dict], procedures: list[dict], s
     performed = None
     if done:
         procedure = done[0]
-        performed = parse_datetime(procedure.get("performedDateTime")) or parse_datetime(get(procedure, "performedPeriod", "start"))
+        performed = (parse_datetime(procedure.get("performedDateTime"))
+                     or parse_datetime(get(procedure, "performedPeriod", "start")))
         status = OperationStatus.POST_OPERATIVE
     elif appointment_.get("status") == "waitlist":
         status = OperationStatus.WAITING_LIST
@@ -165,5 +182,6 @@ def operation(request: dict, appointments: list[dict], procedures: list[dict], s
         id=request["id"], procedure=concept_text(request.get("code")) or "",
         specialty=concept_text(request.get("performerType")) or first_text(appointment_.get("specialty")) or "",
         surgeon=surgeon or display(_participant(appointment_, "Practitioner")), status=status, listed_on=listed,
-        called_on=called, planned_at=None if status == OperationStatus.WAITING_LIST else parse_datetime(appointment_.get("start")),
+        called_on=called,
+        planned_at=None if status == OperationStatus.WAITING_LIST else parse_datetime(appointment_.get("start")),
         performed_at=performed, location=display(_participant(appointment_, "Location")))

@@ -5,8 +5,9 @@ client is shared by all requests of one tenant; ``httpx.Client`` and the thread 
 thread-safe, so Flask's threads may call it at the same time.
 
 Errors raised: ``EpdUnavailable`` (no connection, timeout, 5xx, refused credentials),
-``EpdTimeout`` when it did not answer in time, ``EpdBadData`` (an answer that is not the FHIR asked for). Messages never carry patient data:
-they name the resource type and the HTTP status, not the query.
+``EpdTimeout`` when it did not answer in time, ``EpdBadData`` (an answer that is not the FHIR
+asked for). Messages never carry patient data: they name the resource type and the HTTP
+status, not the query.
 """
 from __future__ import annotations
 

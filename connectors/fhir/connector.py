@@ -13,8 +13,9 @@ import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from portal.clock import DEFAULT_ZONE, HospitalClock
 from portal.epd.errors import EpdBadData, ItemNotFound, OrderRejected, PatientNotFound
@@ -53,8 +54,9 @@ from .patients import (
     summary,
     telecom,
 )
-from .settings import BSN_SYSTEM, Settings
-from .values import dicts, get, local, parse_date, reference, text
+from .settings import BSN_SYSTEM
+from .settings import Settings as FhirSettings
+from .values import dicts, get, local, parse_date, reference, references, text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,6 +66,13 @@ _CHUNK = 40  # ids per "_id=a,b,c" search: keeps URLs well under common limits
 
 def _newest(items: Iterable[T], key: Callable[[T], object]) -> tuple[T, ...]:
     return tuple(sorted(items, key=lambda item: _sortable(key(item)), reverse=True))
+
+
+def _given(value: T | None) -> T:
+    """A field ``SearchCriteria`` guarantees for its kind (its ``__post_init__`` checks)."""
+    if value is None:
+        raise ValueError("search criteria without a field their kind requires")
+    return value
 
 
 def _sortable(value) -> tuple:
@@ -80,9 +89,9 @@ def _sortable(value) -> tuple:
 class FhirConnector:
     """The portal's view of one hospital's FHIR R4 server. Thread-safe; one per tenant."""
 
-    Settings = Settings
+    Settings = FhirSettings
 
-    def __init__(self, settings: Settings, folder: Path | str = ".", client: FhirClient | None = None,
+    def __init__(self, settings: FhirSettings, folder: Path | str = ".", client: FhirClient | None = None,
                  clock: HospitalClock | None = None):
         self.settings = settings
         self.client = client or FhirClient(settings, folder)
@@ -92,7 +101,7 @@ class FhirConnector:
     @classmethod
     def from_config(cls, tenant, settings=None) -> "FhirConnector":
         # A missing secret or file raises ValueError naming the key, like a bad setting.
-        return cls(parse_settings(Settings, tenant.connector.settings), getattr(tenant, "folder", "") or ".",
+        return cls(parse_settings(FhirSettings, tenant.connector.settings), getattr(tenant, "folder", "") or ".",
                    clock=HospitalClock(getattr(tenant, "timezone", DEFAULT_ZONE)))
 
     def close(self) -> None:
@@ -172,10 +181,10 @@ class FhirConnector:
         """Practitioners, roles and organisations behind ``refs``, with the practitioner and
         organisation of each PractitionerRole (two rounds)."""
         found = self._by_ids(r for r in refs if r.split("/")[0] in ("Practitioner", "PractitionerRole", "Organization"))
-        second = set()
+        second: set[str] = set()
         for resource in found.values():
             if resource.get("resourceType") == "PractitionerRole":
-                second.update(r for r in (reference(resource.get("practitioner")), reference(resource.get("organization"))) if r)
+                second.update(references((resource.get("practitioner"), resource.get("organization"))))
         found.update(self._by_ids(second - set(found)))
         return Directory(found)
 
@@ -194,8 +203,10 @@ class FhirConnector:
         calls = {}
         for start in range(0, len(refs), _CHUNK):
             joined = ",".join(refs[start:start + _CHUNK])
-            calls[f"consent:{start}"] = lambda j=joined: ("consent", self.client.search("Consent", [("patient", j)]).matches)
-            calls[f"team:{start}"] = lambda j=joined: ("team", self.client.search("CareTeam", [("patient", j)]).matches)
+            calls[f"consent:{start}"] = lambda j=joined: (
+                "consent", self.client.search("Consent", [("patient", j)]).matches)
+            calls[f"team:{start}"] = lambda j=joined: (
+                "team", self.client.search("CareTeam", [("patient", j)]).matches)
             calls[f"request:{start}"] = lambda j=joined: ("request", self.client.search(
                 "ServiceRequest", [("subject", j), ("status", "active")]).matches)
         grouped: dict[str, dict[str, list[dict]]] = {"consent": {}, "team": {}, "request": {}}
@@ -220,18 +231,20 @@ class FhirConnector:
     def search_patients(self, criteria: SearchCriteria, limit: int = 50) -> Sequence[PatientSummary]:
         queries, keep = self._patient_queries(criteria)
         found: dict[str, dict] = {}
-        for resources in self.client.gather({str(i): (lambda q=q: self.client.search("Patient", q).matches)
-                                             for i, q in enumerate(queries)}).values():
-            for patient in resources:
+        searches = {str(i): partial(self.client.search, "Patient", q) for i, q in enumerate(queries)}
+        for result in self.client.gather(searches).values():
+            for patient in result.matches:
                 if patient.get("id") and patient.get("active") is not False and keep(patient):
                     found[patient["id"]] = patient
         summaries = self._summaries(list(found.values()))
         ordered = sorted(summaries, key=lambda s: (s.birth_name.casefold(), s.birth_date, s.patient_id))
         return tuple(ordered[:max(limit, 0)])
 
-    def _patient_queries(self, criteria: SearchCriteria):
+    def _patient_queries(self, criteria: SearchCriteria) -> tuple[list[list[tuple[str, str]]], Callable[[dict], bool]]:
         """(FHIR queries, client-side filter) for a search: the server narrows, the filter
         applies the contract's exact matching rules (servers differ in string matching)."""
+        system: str | None
+        value: str | None
         if criteria.kind == SearchKind.PATIENT_NUMBER:
             system, value = self.settings.patient_number_system, criteria.patient_number
         elif criteria.kind == SearchKind.BSN:
@@ -240,21 +253,22 @@ class FhirConnector:
             system = value = None
         if system:
             def same_identifier(patient: dict) -> bool:
-                return any(i.get("system") == system and text(i.get("value")) == value for i in dicts(patient.get("identifier")))
+                return any(i.get("system") == system and text(i.get("value")) == value
+                           for i in dicts(patient.get("identifier")))
             return [[("identifier", f"{system}|{value}")]], same_identifier
         if criteria.kind in (SearchKind.BIRTH_NAME, SearchKind.PARTNER_NAME):
             partner = criteria.kind == SearchKind.PARTNER_NAME
-            born, sex = criteria.birth_date.isoformat(), str(criteria.sex)
+            name, born, sex = _given(criteria.name), _given(criteria.birth_date).isoformat(), str(criteria.sex)
 
             def same_person(patient: dict) -> bool:
                 return (patient.get("birthDate") == born and patient.get("gender", "unknown") == sex
-                        and name_matches(patient, criteria.name, partner))
+                        and name_matches(patient, name, partner))
             return [[("birthdate", born), ("gender", sex)]], same_person
-        postcode = criteria.postcode
+        postcode, house_number = _given(criteria.postcode), _given(criteria.house_number)
         spaced = f"{postcode[:4]} {postcode[4:]}"
 
         def same_address(patient: dict) -> bool:
-            return address_matches(patient, postcode, criteria.house_number)
+            return address_matches(patient, postcode, house_number)
         return [[("address-postalcode", postcode)], [("address-postalcode", spaced)]], same_address
 
     def get_patient_summary(self, patient_id: str) -> PatientSummary:
@@ -273,11 +287,12 @@ class FhirConnector:
         })
         patient, today = got["patient"], self._today()
         needed = relation_references(patient, got["teams"], got["requests"])
-        needed |= {reference(p) for c in got["coverage"] for p in dicts(c.get("payor"))} - {None}
+        needed |= references(p for c in got["coverage"] for p in dicts(c.get("payor")))
         directory = self._directory(needed)
         try:
             base = summary(patient, has_consent(got["consent"], self.settings, today),
-                           relations(patient, got["teams"], got["requests"], directory, self.settings, today), self.settings)
+                           relations(patient, got["teams"], got["requests"], directory, self.settings, today),
+                           self.settings)
         except Unmappable as exc:
             raise EpdBadData(f"the patient's record is unusable: {exc}") from None
         gp = next((care_provider(directory, g) for g in dicts(patient.get("generalPractitioner"))), None)
@@ -294,7 +309,7 @@ class FhirConnector:
 
     def _encounter_patients(self, params: list[tuple[str, str]], agb_codes: Collection[str] | None):
         encounters = self.client.search("Encounter", params).matches
-        patient_refs = {reference(e.get("subject")) for e in encounters} - {None}
+        patient_refs = references(e.get("subject") for e in encounters)
         patients = [p for p in self._by_ids(patient_refs).values() if p.get("resourceType") == "Patient"]
         summaries = {f"Patient/{s.patient_id}": s for s in self._summaries(patients)}
         if agb_codes is not None:
@@ -316,7 +331,8 @@ class FhirConnector:
                 entries.append(AdmittedPatient(patient=patient, admission=mapped[0]))
         return _newest(entries, lambda e: e.admission.admitted_at)
 
-    def list_emergency_visits(self, since: datetime, agb_codes: Collection[str] | None = None) -> Sequence[EmergencyVisitEntry]:
+    def list_emergency_visits(self, since: datetime,
+                              agb_codes: Collection[str] | None = None) -> Sequence[EmergencyVisitEntry]:
         since = self.clock.to_local(since)
         encounters, summaries = self._encounter_patients([("date", f"ge{since.date().isoformat()}")], agb_codes)
         entries = []
@@ -342,7 +358,8 @@ class FhirConnector:
             "appointments": ("Appointment", [("patient", ref)]),
             "procedures": ("Procedure", [("subject", ref)]),
         })
-        mapped = self._map(got["requests"], lambda r: care.operation(r, got["appointments"], got["procedures"], self.settings),
+        mapped = self._map(got["requests"],
+                           lambda r: care.operation(r, got["appointments"], got["procedures"], self.settings),
                            "operation")
         return _newest(mapped, lambda o: o.performed_at or o.planned_at or o.listed_on)
 
@@ -352,13 +369,15 @@ class FhirConnector:
 
     def list_admissions(self, patient_id):
         now = self.clock.local_now()
-        return _newest(self._encounters(patient_id, lambda e: care.admission(e, now), "admission"), lambda a: a.admitted_at)
+        return _newest(self._encounters(patient_id, lambda e: care.admission(e, now), "admission"),
+                       lambda a: a.admitted_at)
 
     def list_emergency_registrations(self, patient_id):
         return _newest(self._encounters(patient_id, care.emergency_visit, "emergency visit"), lambda v: v.arrived_at)
 
     def list_referrals(self, patient_id):
-        got = self._for_patient(patient_id, {"items": ("ServiceRequest", [("subject", f"Patient/{patient_id}"), ("status", "active")])})
+        got = self._for_patient(patient_id, {"items": ("ServiceRequest", [("subject", f"Patient/{patient_id}"),
+                                                                          ("status", "active")])})
         today = self._today()
         return _newest(self._map(got["items"], lambda r: care.referral(r, self.settings, today), "referral"),
                        lambda r: r.referred_on)
@@ -370,7 +389,8 @@ class FhirConnector:
         return _newest(self._map(got["items"], mapper, what), sort_key)
 
     def list_allergies(self, patient_id):
-        return self._simple(patient_id, "AllergyIntolerance", "patient", record.allergy, "allergy", lambda a: a.recorded_on)
+        return self._simple(patient_id, "AllergyIntolerance", "patient", record.allergy, "allergy",
+                            lambda a: a.recorded_on)
 
     def list_conditions(self, patient_id):
         return self._simple(patient_id, "Condition", "subject", lambda c: record.condition(c, self.settings),
@@ -391,8 +411,10 @@ class FhirConnector:
     def _devices(self, patient_id, kind):
         got = self._for_patient(patient_id, {"items": ("DeviceUseStatement", [("subject", f"Patient/{patient_id}")])})
         devices = self._by_ids(r for r in (record.device_reference(s) for s in got["items"]) if r)
-        chosen = [s for s in got["items"] if record.device_kind(devices.get(record.device_reference(s) or ""), self.settings) == kind]
-        mapped = self._map(chosen, lambda s: record.device_use(s, devices.get(record.device_reference(s) or "")), "device use")
+        chosen = [s for s in got["items"]
+                  if record.device_kind(devices.get(record.device_reference(s) or ""), self.settings) == kind]
+        mapped = self._map(chosen, lambda s: record.device_use(s, devices.get(record.device_reference(s) or "")),
+                           "device use")
         return _newest(mapped, lambda d: d.start)
 
     def list_implants(self, patient_id):
@@ -433,7 +455,8 @@ class FhirConnector:
         return self._reports(patient_id, "mdo")
 
     def list_letters(self, patient_id):
-        return self._simple(patient_id, "DocumentReference", "subject", reports.letter, "letter", lambda l: l.date)
+        return self._simple(patient_id, "DocumentReference", "subject", reports.letter, "letter",
+                            lambda letter: letter.date)
 
     def get_letter(self, patient_id: str, letter_id: str) -> Document:
         got = self.client.gather({"patient": lambda: self._patient(patient_id),
@@ -443,7 +466,8 @@ class FhirConnector:
                 or not reports.is_approved_document(document)):
             raise ItemNotFound("no such letter")
         info = self._map([document], reports.letter, "letter")
-        attachment = next((c.get("attachment") for c in dicts(document.get("content")) if isinstance(c.get("attachment"), dict)), None)
+        attachments = (c.get("attachment") for c in dicts(document.get("content")))
+        attachment = next((a for a in attachments if isinstance(a, dict)), None)
         if attachment is None or not info:
             raise EpdBadData("letter without content")
         return self._attachment(attachment, info[0].title)
@@ -475,10 +499,12 @@ class FhirConnector:
         return Document(content_type=content_type, data=raw, title=title)
 
     def list_alerts(self, patient_id):
-        return self._simple(patient_id, "Flag", "patient", lambda f: reports.alert(f, self.settings), "alert", lambda a: a.start)
+        return self._simple(patient_id, "Flag", "patient", lambda f: reports.alert(f, self.settings), "alert",
+                            lambda a: a.start)
 
     def list_procedures(self, patient_id):
-        return self._simple(patient_id, "Procedure", "subject", reports.procedure, "procedure", lambda p: p.performed_on)
+        return self._simple(patient_id, "Procedure", "subject", reports.procedure, "procedure",
+                            lambda p: p.performed_on)
 
     def list_nursing_problems(self, patient_id):
         ref = f"Patient/{patient_id}"
@@ -496,14 +522,15 @@ class FhirConnector:
         return _newest([i for plan in plans for i in plan], lambda i: i.start)
 
     def list_nutrition(self, patient_id):
-        return self._simple(patient_id, "NutritionOrder", "patient", reports.nutrition, "nutrition order", lambda n: n.start)
+        return self._simple(patient_id, "NutritionOrder", "patient", reports.nutrition, "nutrition order",
+                            lambda n: n.start)
 
     def list_treatment_restrictions(self, patient_id):
         today = self._today()
         got = self._for_patient(patient_id, {"items": ("Consent", [("patient", f"Patient/{patient_id}")])})
         directives = [c for c in got["items"] if reports.is_treatment_directive(c)]
-        return _newest(self._map(directives, lambda c: reports.treatment_restriction(c, today), "treatment restriction"),
-                       lambda r: r.decided_on)
+        mapped = self._map(directives, lambda c: reports.treatment_restriction(c, today), "treatment restriction")
+        return _newest(mapped, lambda r: r.decided_on)
 
     # ================================================================== results
 
@@ -511,9 +538,10 @@ class FhirConnector:
         got = self._for_patient(patient_id, {"items": ("Observation", [("subject", f"Patient/{patient_id}"),
                                                                        ("category", "laboratory")])})
         observations = [o for o in got["items"] if results.is_lab(o)]
-        request_refs = {reference(b) for o in observations for b in dicts(o.get("basedOn"))} - {None}
+        request_refs = references(b for o in observations for b in dicts(o.get("basedOn")))
         requests = self._by_ids(r for r in request_refs if r.startswith("ServiceRequest/"))
-        roles = self._by_ids(r for r in (reference(q.get("requester")) for q in requests.values()) if r and r.startswith("PractitionerRole/"))
+        requesters = references(q.get("requester") for q in requests.values())
+        roles = self._by_ids(r for r in requesters if r.startswith("PractitionerRole/"))
         panels = results.panel_names(observations)
 
         def gp_ordered(observation: dict) -> bool:
@@ -538,7 +566,8 @@ class FhirConnector:
                 refs |= {reference(r) for r in dicts(report.get(key))}
             refs |= {reference(get(m, "link")) for m in dicts(report.get("media"))}
         linked = self._by_ids(r for r in refs if r)
-        members = {reference(m) for o in linked.values() if o.get("resourceType") == "Observation" for m in dicts(o.get("hasMember"))}
+        members = {reference(m) for o in linked.values() if o.get("resourceType") == "Observation"
+                   for m in dicts(o.get("hasMember"))}
         linked.update(self._by_ids(r for r in members - set(linked) if r))
         return reports_, linked
 
@@ -592,7 +621,7 @@ class FhirConnector:
         return tuple(sorted(tests.values(), key=lambda t: (t.category.casefold(), t.name.casefold())))
 
     def list_orders(self, patient_id) -> Sequence[Order]:
-        got = self.client.gather({
+        got: dict[str, Any] = self.client.gather({  # results of different types
             "patient": lambda: self._patient(patient_id),
             "requests": lambda: self.client.search("ServiceRequest", [("subject", f"Patient/{patient_id}")]).matches,
             "catalogue": self._catalogue,

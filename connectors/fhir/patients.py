@@ -29,6 +29,7 @@ from portal.epd.models import (
 
 from .settings import AGB_SYSTEM, BSN_SYSTEM, Settings
 from .values import (
+    as_dict,
     as_list,
     concept_text,
     dicts,
@@ -37,6 +38,7 @@ from .values import (
     get,
     has_token,
     identifier,
+    lookup,
     parse_date,
     reference,
     text,
@@ -46,7 +48,8 @@ log = logging.getLogger(__name__)
 
 EXT = "http://hl7.org/fhir/StructureDefinition/"
 _SEX = {"male": Sex.MALE, "female": Sex.FEMALE, "other": Sex.OTHER, "unknown": Sex.UNKNOWN}
-_NAME_USAGE = {"NL1": NameUsage.OWN, "NL2": NameUsage.PARTNER, "NL3": NameUsage.PARTNER_OWN, "NL4": NameUsage.OWN_PARTNER}
+_NAME_USAGE = {"NL1": NameUsage.OWN, "NL2": NameUsage.PARTNER, "NL3": NameUsage.PARTNER_OWN,
+               "NL4": NameUsage.OWN_PARTNER}
 _UZOVI = "http://fhir.nl/fhir/NamingSystem/uzovi"
 
 
@@ -70,7 +73,8 @@ class Directory:
             return None, None, None
         kind = target.get("resourceType")
         if kind == "PractitionerRole":
-            return target, self.get(reference(target.get("practitioner"))), self.get(reference(target.get("organization")))
+            return (target, self.get(reference(target.get("practitioner"))),
+                    self.get(reference(target.get("organization"))))
         if kind == "Practitioner":
             return None, target, None
         if kind == "Organization":
@@ -212,7 +216,7 @@ def has_consent(consents: Iterable[dict], settings: Settings, today: date) -> bo
         marks = as_list(consent.get("category")) + as_list(consent.get("policyRule"))
         if not has_token(marks, settings.codes.consent):
             continue
-        provision = consent.get("provision") if isinstance(consent.get("provision"), dict) else {}
+        provision = as_dict(consent.get("provision"))
         start, end = parse_date(get(provision, "period", "start")), parse_date(get(provision, "period", "end"))
         if (start and start > today) or (end and end < today):
             continue
@@ -261,7 +265,8 @@ def relations(patient: dict, care_teams: Iterable[dict], requests: Iterable[dict
         team_start, team_end = parse_date(get(team, "period", "start")), parse_date(get(team, "period", "end"))
         for participant in dicts(team.get("participant")):
             role, _, _ = directory.role_parts(reference(participant.get("member")))
-            marks = as_list(participant.get("role")) + (as_list(role.get("code")) + as_list(role.get("specialty")) if role else [])
+            role_marks = as_list(role.get("code")) + as_list(role.get("specialty")) if role else []
+            marks = as_list(participant.get("role")) + role_marks
             if not has_token(marks, settings.codes.elderly_care_physician):
                 continue
             start = parse_date(get(participant, "period", "start")) or team_start
@@ -304,7 +309,7 @@ def summary(patient: dict, consent: bool, found_relations: tuple[TreatmentRelati
         patient_number=identifier(patient, settings.patient_number_system) or "",
         bsn=identifier(patient, BSN_SYSTEM),
         birth_date=birth_date,
-        sex=_SEX.get(patient.get("gender"), Sex.UNKNOWN),
+        sex=lookup(_SEX, patient.get("gender")) or Sex.UNKNOWN,
         consent=consent,
         relations=found_relations,
         deceased=deceased,
@@ -319,14 +324,16 @@ def care_provider(directory: Directory, ref_or_element) -> CareProvider | None:
         return CareProvider(name=shown) if shown else None
     person_name = _person_name(person) if person else None
     contact = role or person or org
-    phone = telecom(contact, "phone", ("work", None)) or (telecom(org, "phone", ("work", None)) if org else None)
+    phone = ((telecom(contact, "phone", ("work", None)) if contact else None)
+             or (telecom(org, "phone", ("work", None)) if org else None))
     if person_name is None and org is not None:  # a practice or pharmacy without a named person
         return CareProvider(name=text(org.get("name")) or shown or "", practice_agb=identifier(org, AGB_SYSTEM),
                             agb_code=identifier(org, AGB_SYSTEM) if role is None else None,
                             address=address(org), phone=phone)
     return CareProvider(
         name=person_name or shown or "",
-        agb_code=(identifier(person, AGB_SYSTEM) if person else None) or (identifier(role, AGB_SYSTEM) if role else None),
+        agb_code=((identifier(person, AGB_SYSTEM) if person else None)
+                  or (identifier(role, AGB_SYSTEM) if role else None)),
         practice_name=text(org.get("name")) if org else None,
         practice_agb=identifier(org, AGB_SYSTEM) if org else None,
         address=(address(org) if org else None) or (address(person) if person else None),

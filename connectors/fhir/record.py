@@ -31,6 +31,7 @@ from .values import (
     first_text,
     get,
     has_token,
+    lookup,
     notes,
     parse_date,
     parse_datetime,
@@ -69,11 +70,11 @@ def allergy(resource: dict) -> Allergy | None:
     if substance is None:
         raise Unmappable("allergy without a substance")
     reaction = next((first_text(r.get("manifestation")) for r in reactions if first_text(r.get("manifestation"))), None)
-    severity = next((_SEVERITY.get(r.get("severity")) for r in reactions if r.get("severity")), None)
+    severity = next((lookup(_SEVERITY, r.get("severity")) for r in reactions if r.get("severity")), None)
     category = next((_ALLERGY_CATEGORY.get(c) for c in as_list(resource.get("category")) if isinstance(c, str)), None)
     status = next((_ALLERGY_STATUS[c] for c in _clinical(resource) if c in _ALLERGY_STATUS), "Actief")
     return Allergy(id=resource["id"], substance=substance, category=category, reaction=reaction, severity=severity,
-                   criticality=_CRITICALITY.get(resource.get("criticality")), status=status,
+                   criticality=lookup(_CRITICALITY, resource.get("criticality")), status=status,
                    recorded_on=parse_date(resource.get("recordedDate")) or parse_date(resource.get("onsetDateTime")))
 
 
@@ -97,8 +98,10 @@ def condition(resource: dict, settings: Settings) -> Condition | None:
         raise Unmappable("condition without a description")
     active = bool(_clinical(resource) & {"active", "recurrence", "relapse"}) or not _clinical(resource)
     return Condition(id=resource["id"], description=description, status="Actueel" if active else "Niet actueel",
-                     onset=parse_date(resource.get("onsetDateTime")) or parse_date(get(resource, "onsetPeriod", "start")),
-                     end=parse_date(resource.get("abatementDateTime")) or parse_date(get(resource, "abatementPeriod", "end")),
+                     onset=(parse_date(resource.get("onsetDateTime"))
+                            or parse_date(get(resource, "onsetPeriod", "start"))),
+                     end=(parse_date(resource.get("abatementDateTime"))
+                          or parse_date(get(resource, "abatementPeriod", "end"))),
                      specialty=None)
 
 
@@ -124,10 +127,11 @@ def diagnosis(resource: dict, settings: Settings) -> Diagnosis | None:
         code, system = first_code(resource.get("code"), wanted)
         if code:
             break
-    return Diagnosis(id=resource["id"], description=description, code=code, code_system=_CODE_SYSTEMS.get(system),
+    return Diagnosis(id=resource["id"], description=description, code=code, code_system=lookup(_CODE_SYSTEMS, system),
                      status=status, diagnosed_on=parse_date(resource.get("recordedDate"))
                      or parse_date(resource.get("onsetDateTime")),
-                     specialty=None, practitioner=display(resource.get("asserter")) or display(resource.get("recorder")))
+                     specialty=None,
+                     practitioner=display(resource.get("asserter")) or display(resource.get("recorder")))
 
 
 def observation_value(resource: dict) -> tuple[str | None, float | None, str | None]:
@@ -203,11 +207,11 @@ def device_use(statement: dict, device: dict | None) -> DeviceUse | None:
         description = next((text(n.get("name")) for n in dicts(device.get("deviceName"))), None)
     if description is None:
         raise Unmappable("device use without a device description")
-    product = next((text(u.get("carrierHRF")) or text(u.get("deviceIdentifier")) for u in dicts(device.get("udiCarrier"))),
-                   None) if device else None
+    product = next((text(u.get("carrierHRF")) or text(u.get("deviceIdentifier"))
+                    for u in dicts(device.get("udiCarrier"))), None) if device else None
     return DeviceUse(id=statement["id"], description=description, body_site=concept_text(statement.get("bodySite")),
-                     start=parse_date(get(statement, "timingPeriod", "start")) or parse_date(statement.get("timingDateTime"))
-                     or parse_date(statement.get("recordedOn")),
+                     start=(parse_date(get(statement, "timingPeriod", "start"))
+                            or parse_date(statement.get("timingDateTime")) or parse_date(statement.get("recordedOn"))),
                      end=parse_date(get(statement, "timingPeriod", "end")), note=notes(statement),
                      product_id=product or (text(device.get("serialNumber")) if device else None))
 
@@ -235,7 +239,8 @@ def medication(resource: dict, medications: dict[str, dict], today: date) -> Med
     bounds = get(dosage, "timing", "repeat", "boundsPeriod") or {}
     if is_request:
         validity = get(resource, "dispenseRequest", "validityPeriod") or {}
-        start = parse_date(bounds.get("start")) or parse_date(validity.get("start")) or parse_date(resource.get("authoredOn"))
+        start = (parse_date(bounds.get("start")) or parse_date(validity.get("start"))
+                 or parse_date(resource.get("authoredOn")))
         end = parse_date(bounds.get("end")) or parse_date(validity.get("end"))
     else:
         start = parse_date(get(resource, "effectivePeriod", "start")) or parse_date(resource.get("effectiveDateTime")) \

@@ -28,6 +28,7 @@ from portal.epd.models import (
 from .patients import Unmappable
 from .settings import Settings
 from .values import (
+    as_dict,
     as_list,
     codes,
     concept_text,
@@ -94,7 +95,8 @@ def letter(document: dict) -> LetterInfo | None:
     when = parse_date(document.get("date")) or parse_date(get(document, "context", "period", "start"))
     if when is None:
         raise Unmappable("letter without a date")
-    attachment = next((c.get("attachment") for c in dicts(document.get("content")) if isinstance(c.get("attachment"), dict)), {})
+    attachments = (c.get("attachment") for c in dicts(document.get("content")))
+    attachment = next((a for a in attachments if isinstance(a, dict)), {})
     return LetterInfo(id=document["id"], date=when,
                       title=text(document.get("description")) or text(attachment.get("title"))
                       or concept_text(document.get("type")) or "",
@@ -153,7 +155,8 @@ def procedure(resource: dict) -> Procedure | None:
 # --------------------------------------------------------------------------- nursing
 
 
-def nursing_problem(condition: dict, goals: list[dict], scores: dict[str, dict], settings: Settings) -> NursingProblem | None:
+def nursing_problem(condition: dict, goals: list[dict], scores: dict[str, dict],
+                    settings: Settings) -> NursingProblem | None:
     if not has_token(condition.get("category"), settings.codes.nursing_problem):
         return None
     if codes([condition.get("verificationStatus")]) & {"entered-in-error", "refuted"}:
@@ -170,8 +173,8 @@ def nursing_problem(condition: dict, goals: list[dict], scores: dict[str, dict],
         if goal.get("lifecycleStatus") in ("proposed", "entered-in-error", "rejected", "cancelled"):
             continue
         target = next(dicts(goal.get("target")), {})
-        measured = sorted((o for o in (scores.get(reference(r) or "") for r in dicts(goal.get("outcomeReference"))) if o),
-                          key=lambda o: o.get("effectiveDateTime") or "")
+        outcome_scores = (scores.get(reference(r) or "") for r in dicts(goal.get("outcomeReference")))
+        measured = sorted((o for o in outcome_scores if o), key=lambda o: o.get("effectiveDateTime") or "")
         values = [o.get("valueInteger") for o in measured if isinstance(o.get("valueInteger"), int)]
         noc, _ = first_code(target.get("measure")) if target else (None, None)
         outcomes.append(NursingOutcome(
@@ -188,12 +191,13 @@ def nursing_problem(condition: dict, goals: list[dict], scores: dict[str, dict],
 
 
 def nursing_interventions(plan: dict, settings: Settings) -> list[NursingIntervention]:
-    if plan.get("status") not in ("active", "completed", "on-hold") or not has_token(plan.get("category"), settings.codes.nursing_care_plan):
+    if (plan.get("status") not in ("active", "completed", "on-hold")
+            or not has_token(plan.get("category"), settings.codes.nursing_care_plan)):
         return []
     problem = next((display(a) for a in dicts(plan.get("addresses")) if display(a)), None)
     found = []
     for index, activity in enumerate(dicts(plan.get("activity"))):
-        detail = activity.get("detail") if isinstance(activity.get("detail"), dict) else {}
+        detail = as_dict(activity.get("detail"))
         if detail.get("status") in ("cancelled", "entered-in-error"):
             continue
         intervention = concept_text(detail.get("code")) or text(detail.get("description"))
@@ -218,7 +222,7 @@ def nursing_interventions(plan: dict, settings: Settings) -> list[NursingInterve
 def nutrition(order: dict) -> NutritionEntry | None:
     if order.get("status") not in ("active", "completed", "on-hold"):
         return None
-    diet = order.get("oralDiet") if isinstance(order.get("oralDiet"), dict) else {}
+    diet = as_dict(order.get("oralDiet"))
     parts = [first_text(diet.get("type")), text(diet.get("instruction"))]
     parts += [concept_text(t.get("modifier")) for t in dicts(diet.get("texture"))]
     parts += [concept_text(s.get("type")) for s in dicts(order.get("supplement"))]
@@ -227,7 +231,8 @@ def nutrition(order: dict) -> NutritionEntry | None:
         raise Unmappable("nutrition order without a description")
     schedule = next(dicts(diet.get("schedule")), {})
     bounds = get(schedule, "repeat", "boundsPeriod") or {}
-    return NutritionEntry(id=order["id"], kind=NutritionKind.ADVICE if order.get("intent") == "proposal" else NutritionKind.AGREEMENT,
+    kind = NutritionKind.ADVICE if order.get("intent") == "proposal" else NutritionKind.AGREEMENT
+    return NutritionEntry(id=order["id"], kind=kind,
                           description=description,
                           start=parse_date(bounds.get("start")) or parse_date(order.get("dateTime")),
                           end=parse_date(bounds.get("end")), author=display(order.get("orderer")))
@@ -240,7 +245,7 @@ def is_treatment_directive(consent: dict) -> bool:
 def treatment_restriction(consent: dict, today: date) -> TreatmentRestriction | None:
     if not is_treatment_directive(consent) or consent.get("status") not in ("active",):
         return None
-    provision = consent.get("provision") if isinstance(consent.get("provision"), dict) else {}
+    provision = as_dict(consent.get("provision"))
     treatment = first_text(provision.get("code"))
     decided = parse_date(consent.get("dateTime"))
     if treatment is None or decided is None:
@@ -256,6 +261,7 @@ def treatment_restriction(consent: dict, today: date) -> TreatmentRestriction | 
         decision = RestrictionDecision.NOT_ALLOWED
     else:
         decision = RestrictionDecision.ALLOWED
-    discussed = next((display(a.get("reference")) for a in dicts(provision.get("actor")) if display(a.get("reference"))), None)
+    discussed = next((display(a.get("reference")) for a in dicts(provision.get("actor"))
+                      if display(a.get("reference"))), None)
     return TreatmentRestriction(id=consent["id"], treatment=treatment, decision=decision, decided_on=decided,
                                 discussed_with=discussed, note=restriction or notes(consent))

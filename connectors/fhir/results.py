@@ -13,8 +13,8 @@ from portal.epd.models import (
     LabResult,
     Measurement,
     MicrobiologyResult,
-    Organism,
     OrderedBy,
+    Organism,
     PathologyReport,
     ResultFlag,
     Susceptibility,
@@ -25,6 +25,7 @@ from .patients import Unmappable
 from .record import APPROVED_OBSERVATION, OBS_CATEGORY, observation_value
 from .settings import Settings
 from .values import (
+    as_dict,
     as_list,
     codes,
     concept_text,
@@ -80,7 +81,9 @@ def lab_result(observation: dict, panels: dict[str, str], gp_ordered: bool) -> L
     reference_text = text(ranges.get("text"))
     if reference_text is None and (low is not None or high is not None):
         reference_text = f"{'' if low is None else _number(low)} - {'' if high is None else _number(high)}".strip()
-    interpretation = codes(observation.get("interpretation"), _INTERPRETATION) | codes(observation.get("interpretation"))
+    interpretation = (codes(observation.get("interpretation"), _INTERPRETATION)
+                      | codes(observation.get("interpretation")))
+    flag: ResultFlag | None
     if interpretation & _LOW:
         flag = ResultFlag.LOW
     elif interpretation & _HIGH:
@@ -92,7 +95,8 @@ def lab_result(observation: dict, panels: dict[str, str], gp_ordered: bool) -> L
         id=observation["id"], test=concept_text(observation.get("code")) or "",
         group=panels.get(f"Observation/{observation['id']}"), value=value, numeric_value=numeric, unit=unit,
         reference_low=low, reference_high=high, reference_text=reference_text or None, flag=flag, sampled_at=sampled,
-        reported_at=parse_datetime(observation.get("issued")), ordered_by=OrderedBy.GP if gp_ordered else OrderedBy.HOSPITAL,
+        reported_at=parse_datetime(observation.get("issued")),
+        ordered_by=OrderedBy.GP if gp_ordered else OrderedBy.HOSPITAL,
         code=code, comment=notes(observation))
 
 
@@ -106,8 +110,9 @@ def panel_names(observations: list[dict]) -> dict[str, str]:
         if observation.get("status") in APPROVED_OBSERVATION and observation.get("hasMember"):
             name = concept_text(observation.get("code"))
             for member in dicts(observation.get("hasMember")):
-                if reference(member) and name:
-                    names[reference(member)] = name
+                ref = reference(member)
+                if ref and name:
+                    names[ref] = name
     return names
 
 
@@ -119,9 +124,9 @@ def measurement(observation: dict) -> Measurement | None:
     value, numeric, unit = observation_value(observation)
     if value is None and has_token([observation.get("code")], _BLOOD_PRESSURE):
         parts = [quantity_text(c.get("valueQuantity")) for c in dicts(observation.get("component"))]
-        shown = [p for p in parts if p[0] is not None]
+        shown = [(part_value, part_unit) for part_value, _, part_unit in parts if part_value is not None]
         if shown:
-            value, numeric, unit = "/".join(p[0] for p in shown), None, shown[0][2]
+            value, numeric, unit = "/".join(v for v, _ in shown), None, shown[0][1]
     if value is None:
         return None  # a grouper without a value of its own
     measured = period_start(observation, "effective") or parse_datetime(observation.get("issued"))
@@ -177,11 +182,13 @@ def microbiology(report: dict, observations: dict[str, dict], specimens: dict[st
                 continue
             result, _ = first_code(first(member.get("interpretation")))
             mic, _, unit = quantity_text(member.get("valueQuantity"))
-            susceptibilities.append(Susceptibility(antibiotic=concept_text(member.get("code")) or "",
-                                                   result=result or concept_text(member.get("valueCodeableConcept")) or "",
-                                                   mic=f"{mic} {unit}".strip() if mic and unit else mic))
+            susceptibilities.append(Susceptibility(
+                antibiotic=concept_text(member.get("code")) or "",
+                result=result or concept_text(member.get("valueCodeableConcept")) or "",
+                mic=f"{mic} {unit}".strip() if mic and unit else mic))
         quantity = next((observation_value(c)[0] for c in dicts(found.get("component"))), None)
-        organisms.append(Organism(name=name, quantity=quantity or notes(found), susceptibilities=tuple(susceptibilities)))
+        organisms.append(Organism(name=name, quantity=quantity or notes(found),
+                                  susceptibilities=tuple(susceptibilities)))
     return MicrobiologyResult(id=report["id"], test=concept_text(report.get("code")) or "",
                               material=_material(report, specimens), sampled_at=sampled, reported_at=reported,
                               conclusion=_conclusion(report), organisms=tuple(organisms))
@@ -221,7 +228,8 @@ def pathology(report: dict, observations: dict[str, dict], specimens: dict[str, 
     return PathologyReport(id=report["id"], title=concept_text(report.get("code")) or "",
                            material=_material(report, specimens), sampled_at=sampled, reported_at=reported,
                            text=_report_text(report, observations), conclusion=_conclusion(report),
-                           pathologist=next((display(p) for p in dicts(report.get("resultsInterpreter")) if display(p)), None))
+                           pathologist=next((display(p) for p in dicts(report.get("resultsInterpreter"))
+                                             if display(p)), None))
 
 
 def imaging_discipline(report: dict, studies: list[dict]) -> ImagingDiscipline | None:
@@ -235,7 +243,7 @@ def imaging_discipline(report: dict, studies: list[dict]) -> ImagingDiscipline |
 
 
 def _modalities(study: dict) -> set[str]:
-    found = {c.get("code") for c in dicts(study.get("modality")) if c.get("code")}
+    found = {code for code in (c.get("code") for c in dicts(study.get("modality"))) if code}
     found |= {get(s, "modality", "code") for s in dicts(study.get("series")) if get(s, "modality", "code")}
     return found
 
@@ -248,8 +256,9 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
     discipline = imaging_discipline(report, linked)
     if discipline is None:
         return None
-    performed = period_start(report, "effective") or next(
-        (parse_datetime(s.get("started")) for s in linked if s.get("started")), None) or parse_datetime(report.get("issued"))
+    performed = (period_start(report, "effective")
+                 or next((parse_datetime(s.get("started")) for s in linked if s.get("started")), None)
+                 or parse_datetime(report.get("issued")))
     if performed is None:
         raise Unmappable("imaging report without a date")
     modality = next((m for s in linked for m in sorted(_modalities(s))), None)
@@ -258,7 +267,7 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
         item = media.get(reference(link.get("link")) or "")
         if item is None or item.get("status") in ("entered-in-error", "not-done"):
             continue
-        content = item.get("content") if isinstance(item.get("content"), dict) else {}
+        content = as_dict(item.get("content"))
         images.append(ImageInfo(id=item["id"], title=text(link.get("comment")) or text(content.get("title"))
                                 or concept_text(item.get("modality")) or "",
                                 content_type=text(content.get("contentType")) or "application/octet-stream"))
@@ -266,7 +275,8 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
         id=report["id"], discipline=discipline, modality=modality or concept_text(report.get("code")) or "",
         title=concept_text(report.get("code")) or "", performed_at=performed,
         reported_at=parse_datetime(report.get("issued")),
-        requester=next((requesters[r] for r in (reference(b) for b in dicts(report.get("basedOn"))) if r in requesters), None),
+        requester=next((requesters[r] for r in (reference(b) for b in dicts(report.get("basedOn")))
+                        if r in requesters), None),
         text=_report_text(report, observations), conclusion=_conclusion(report),
         radiologist=next((display(p) for p in dicts(report.get("resultsInterpreter")) if display(p)), None)
         or next((display(p) for p in dicts(report.get("performer")) if display(p)), None),

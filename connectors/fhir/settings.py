@@ -30,15 +30,19 @@ class AuthSettings(_Strict):
     """How the portal authenticates to the FHIR server."""
 
     method: Literal["none", "oauth2_client_credentials", "client_certificate"] = Field(
-        "none", description="none (a trusted network only), oauth2_client_credentials or client_certificate")
-    token_url: str | None = Field(None, description="OAuth2 token endpoint (oauth2_client_credentials)")
-    client_id: str | None = Field(None, description="OAuth2 client id (not a secret)")
-    client_secret_env: str | None = Field(None, description="Environment variable holding the OAuth2 client secret")
+        default="none", description="none (a trusted network only), oauth2_client_credentials or client_certificate")
+    token_url: str | None = Field(default=None, description="OAuth2 token endpoint (oauth2_client_credentials)")
+    client_id: str | None = Field(default=None, description="OAuth2 client id (not a secret)")
+    client_secret_env: str | None = Field(
+        default=None, description="Environment variable holding the OAuth2 client secret")
     token_auth_method: Literal["client_secret_basic", "client_secret_post"] = "client_secret_basic"
-    scope: str | None = Field(None, description="OAuth2 scope(s), space separated, e.g. 'system/*.read system/Task.write'")
-    cert_file: str | None = Field(None, description="PEM client certificate (client_certificate), relative to the tenant folder")
-    key_file: str | None = Field(None, description="PEM private key of the client certificate")
-    key_password_env: str | None = Field(None, description="Environment variable holding the key's password, if any")
+    scope: str | None = Field(
+        default=None, description="OAuth2 scope(s), space separated, e.g. 'system/*.read system/Task.write'")
+    cert_file: str | None = Field(
+        default=None, description="PEM client certificate (client_certificate), relative to the tenant folder")
+    key_file: str | None = Field(default=None, description="PEM private key of the client certificate")
+    key_password_env: str | None = Field(
+        default=None, description="Environment variable holding the key's password, if any")
 
     @field_validator("client_secret_env", "key_password_env")
     @classmethod
@@ -73,9 +77,16 @@ class Codes(_Strict):
     national or international codes where one exists (SNOMED CT, LOINC, UZI role codes,
     AGB specialisms, Nictiz organisation types), else the portal's own category system."""
 
-    consent: Tokens = Field((f"{SNOMED}|425691002",), description="Consent.category/policyRule: toestemming for external providers (SNOMED 'consent given for electronic record sharing')")
-    referral: Tokens = Field((f"{SNOMED}|3457005",), description="ServiceRequest.category of referrals (SNOMED 'patient referral')")
-    operation: Tokens = Field((f"{SNOMED}|387713003",), description="ServiceRequest.category of operations (SNOMED 'surgical procedure')")
+    consent: Tokens = Field(
+        default=(f"{SNOMED}|425691002",),
+        description="Consent.category/policyRule: toestemming for external providers "
+                    "(SNOMED 'consent given for electronic record sharing')")
+    referral: Tokens = Field(
+        default=(f"{SNOMED}|3457005",),
+        description="ServiceRequest.category of referrals (SNOMED 'patient referral')")
+    operation: Tokens = Field(
+        default=(f"{SNOMED}|387713003",),
+        description="ServiceRequest.category of operations (SNOMED 'surgical procedure')")
     general_practitioner: Tokens = (f"{UZI_ROLE}|01.015", f"{AGB_SPECIALISM}|0100", f"{AGB_SPECIALISM}|0101")
     elderly_care_physician: Tokens = (f"{UZI_ROLE}|01.047", f"{AGB_SPECIALISM}|0119")
     dentist: Tokens = (f"{UZI_ROLE}|02.000", f"{AGB_SPECIALISM}|1200")
@@ -107,15 +118,22 @@ class Settings(_Strict):
     base_url: str = Field(description="FHIR base URL, e.g. https://fhir.hospital.example/fhir/R4")
     patient_number_system: str = Field(description="Identifier system of the hospital's patient numbers")
     auth: AuthSettings = AuthSettings()
-    ca_file: str | None = Field(None, description="PEM CA bundle to verify the server, relative to the tenant folder (default: system CAs)")
-    connect_timeout_seconds: float = Field(3.0, gt=0, le=60)
-    timeout_seconds: float = Field(15.0, gt=0, le=300, description="Read timeout of one request")
-    max_connections: int = Field(20, ge=1, le=200, description="Connection pool size")
-    parallel_calls: int = Field(8, ge=1, le=64, description="Requests of one page that may run at the same time")
-    page_size: int = Field(100, ge=1, le=1000, description="_count asked per search page")
-    max_pages: int = Field(20, ge=1, le=1000, description="Next links followed per search before the answer counts as incomplete")
+    ca_file: str | None = Field(
+        default=None,
+        description="PEM CA bundle to verify the server, relative to the tenant folder (default: system CAs)")
+    connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    timeout_seconds: float = Field(default=15.0, gt=0, le=300, description="Read timeout of one request")
+    max_connections: int = Field(default=20, ge=1, le=200, description="Connection pool size")
+    parallel_calls: int = Field(
+        default=8, ge=1, le=64, description="Requests of one page that may run at the same time")
+    page_size: int = Field(default=100, ge=1, le=1000, description="_count asked per search page")
+    max_pages: int = Field(
+        default=20, ge=1, le=1000,
+        description="Next links followed per search before the answer counts as incomplete")
     codes: Codes = Field(default_factory=lambda: Codes(), description="Which codes mark what (system|code tokens)")
-    order_performer: str | None = Field(None, description="Reference put in ServiceRequest.performer of orders, e.g. Organization/hospital")
+    order_performer: str | None = Field(
+        default=None,
+        description="Reference put in ServiceRequest.performer of orders, e.g. Organization/hospital")
 
     @field_validator("base_url", "patient_number_system")
     @classmethod

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -24,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import IO
 
 import httpx
 
@@ -33,12 +35,16 @@ DATA_DIR = REPO_ROOT / "tests" / "data" / "fhir"
 NICTIZ_DIR = DATA_DIR / "nictiz-zib2020"
 PORTAL_PATIENTS_DIR = DATA_DIR / "portal-test-patients"
 START_TIMEOUT = 90.0
+#: What ``httpx.Client`` takes as ``verify`` and as ``cert``.
+Verify = ssl.SSLContext | str | bool
+Cert = str | tuple[str, str] | tuple[str, str, str] | None
 
 
 def node_problem() -> str | None:
     """Why the FHIR server cannot start on this machine (a skip reason), or None."""
     if shutil.which("node") is None:
-        return "node (Node.js) is not installed: the FHIR connector tests need it to run the Medplum test server (make system-deps installs it)"
+        return ("node (Node.js) is not installed: the FHIR connector tests need it to run the Medplum test server "
+                "(make system-deps installs it)")
     if not (HERE / "node_modules" / "@medplum" / "fhir-router").is_dir():
         return "the Medplum test server is not installed: run 'make install' (npm ci in tests/fhir_server)"
     return None
@@ -53,13 +59,15 @@ def free_port() -> int:
 class FhirTestServer:
     """One running server process; use as a context manager or call ``stop()``."""
 
-    def __init__(self, process: subprocess.Popen, base_url: str, verify: object = False, cert: object = None,
+    def __init__(self, process: subprocess.Popen[str], base_url: str, verify: Verify = False, cert: Cert = None,
                  headers: Mapping[str, str] | None = None):
         self.process = process
         self.base_url = base_url
         self._verify = verify
         self._cert = cert
         self._headers = dict(headers or {})
+        #: The server's stderr (a temporary file), closed by ``stop()``.
+        self._errors: IO[str] | None = None
 
     @classmethod
     def start(cls, *args: str, env: Mapping[str, str] | None = None, **client_options) -> "FhirTestServer":
@@ -69,15 +77,17 @@ class FhirTestServer:
         errors = tempfile.TemporaryFile(mode="w+")
         process = subprocess.Popen(command, cwd=HERE, stdout=subprocess.PIPE, stderr=errors,
                                    env={**os.environ, **(env or {})}, text=True)
+        stdout = process.stdout
+        assert stdout is not None  # stdout=PIPE
         ready: list[str] = []
-        reader = threading.Thread(target=lambda: ready.append(process.stdout.readline()), daemon=True)
+        reader = threading.Thread(target=lambda: ready.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(START_TIMEOUT)
         line = ready[0] if ready else ""
         if not line.startswith("ready "):
             process.kill()
             process.wait(10)
-            process.stdout.close()
+            stdout.close()
             errors.seek(0)
             err = errors.read().strip()
             errors.close()
@@ -96,13 +106,15 @@ class FhirTestServer:
         with self.client() as client:
             for chunk in _chunks(list(resources), batch_size):
                 bundle = {"resourceType": "Bundle", "type": "batch", "entry": [
-                    {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}} for r in chunk]}
+                    {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+                    for r in chunk]}
                 response = client.post("", json=bundle, headers={"Content-Type": "application/fhir+json"})
                 response.raise_for_status()
                 for sent, answer in zip(chunk, response.json().get("entry", []), strict=True):
                     status = answer.get("response", {}).get("status", "")
                     if not status.startswith("2"):
-                        raise RuntimeError(f"loading {sent['resourceType']}/{sent['id']} failed: {json.dumps(answer)[:500]}")
+                        raise RuntimeError(f"loading {sent['resourceType']}/{sent['id']} failed: "
+                                           f"{json.dumps(answer)[:500]}")
                 loaded += len(chunk)
         return loaded
 
@@ -114,8 +126,10 @@ class FhirTestServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(10)
-        self.process.stdout.close()
-        self._errors.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        if self._errors is not None:
+            self._errors.close()
 
     def __enter__(self) -> "FhirTestServer":
         return self

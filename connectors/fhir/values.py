@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from portal.clock import DEFAULT as DEFAULT_CLOCK
 
 _TAG = re.compile(r"<[^>]+>")
+T = TypeVar("T")
 
 
 def as_list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def as_dict(value: Any) -> dict:
+    """A JSON object element, or an empty dict when it is missing or malformed."""
+    return value if isinstance(value, dict) else {}
 
 
 def dicts(value: Any) -> Iterator[dict]:
@@ -159,6 +165,16 @@ def extension_value(element: Any, url: str) -> Any:
 
 def reference(value: Any) -> str | None:
     return text(_get(value, "reference"))
+
+
+def references(values: Iterable[Any]) -> set[str]:
+    """The literal references of some Reference elements (those without one left out)."""
+    return {ref for ref in map(reference, values) if ref}
+
+
+def lookup(table: Mapping[str, T], code: Any) -> T | None:
+    """What ``table`` says for a code read from a resource; None when it is absent or unknown."""
+    return None if code is None else table.get(code)
 
 
 def display(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timezone
+from typing import Any
 
 from portal.epd.models import (
     DeathNotification,
@@ -47,9 +48,10 @@ def orderable(definition: dict) -> OrderableTest | None:
 
 
 def _requester(name: str, agb: str, uzi: str | None) -> dict:
-    ref = {"identifier": {"system": AGB_SYSTEM, "value": agb}, "display": name}
+    ref: dict[str, Any] = {"identifier": {"system": AGB_SYSTEM, "value": agb}, "display": name}
     if uzi:
-        ref["extension"] = [{"url": "urn:zorgverlenersportaal:requester-uzi", "valueIdentifier": {"system": UZI_SYSTEM, "value": uzi}}]
+        ref["extension"] = [{"url": "urn:zorgverlenersportaal:requester-uzi",
+                             "valueIdentifier": {"system": UZI_SYSTEM, "value": uzi}}]
     return ref
 
 
@@ -113,12 +115,14 @@ def orders(requests: list[dict], catalogue: dict[str, OrderableTest]) -> list[Or
         tests = []
         for member in members:
             code, _ = first_code(member.get("code"))
-            tests.append(catalogue.get(code or "") or OrderableTest(code=code or "", name=concept_text(member.get("code")) or "",
-                                                                    category=first_text(member.get("category")) or ""))
+            tests.append(catalogue.get(code or "")
+                         or OrderableTest(code=code or "", name=concept_text(member.get("code")) or "",
+                                          category=first_text(member.get("category")) or ""))
         requester = first.get("requester")
         agb = get(requester, "identifier", "value") if get(requester, "identifier", "system") == AGB_SYSTEM else None
         found.append(Order(id=key, submitted_at=submitted, status=status, tests=tuple(tests),
-                           clinical_question=first_text(first.get("reasonCode")) or "", requester_name=display(requester) or "",
+                           clinical_question=first_text(first.get("reasonCode")) or "",
+                           requester_name=display(requester) or "",
                            requester_agb=agb, urgent=first.get("priority") in ("urgent", "asap", "stat"),
                            requested_date=parse_date(first.get("occurrenceDateTime")), note=notes(first)))
     return found
