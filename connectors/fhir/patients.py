@@ -372,7 +372,7 @@ def provider_by_codes(care_teams: Iterable[dict], directory: Directory, wanted: 
             continue
         for participant in dicts(team.get("participant")):
             role, _, org = directory.role_parts(reference(participant.get("member")))
-            marks = as_list(participant.get("role"))
+            marks = list(as_list(participant.get("role")))  # a copy: += must not grow the resource
             if role:
                 marks += as_list(role.get("code")) + as_list(role.get("specialty"))
             if org:
