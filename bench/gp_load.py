@@ -174,7 +174,9 @@ def _cpu_at(moments: tuple[float, ...], readings: list[float]) -> None:
         readings.append(time.process_time())
 
 
-def _client(plan: dict, phase: str, client_no: int, start_at: float, stop_at: float, warmup_until: float, queue) -> None:
+def _client(
+    plan: dict, phase: str, client_no: int, start_at: float, stop_at: float, warmup_until: float, queue
+) -> None:
     samples: list = []
     errors: dict[str, int] = {}
     cpu: list[float] = []

@@ -216,8 +216,10 @@ def softhsm(tmp_path_factory):
                     Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.KEY_TYPE: pkcs11.KeyType.RSA,
                     Attribute.ID: b"\x01", Attribute.LABEL: "Authenticiteit", Attribute.TOKEN: True,
                     Attribute.PRIVATE: True, Attribute.SENSITIVE: True, Attribute.SIGN: True,
-                    Attribute.MODULUS: biginteger(numbers.public_numbers.n), Attribute.PUBLIC_EXPONENT: biginteger(numbers.public_numbers.e),
-                    Attribute.PRIVATE_EXPONENT: biginteger(numbers.d), Attribute.PRIME_1: biginteger(numbers.p), Attribute.PRIME_2: biginteger(numbers.q),
+                    Attribute.MODULUS: biginteger(numbers.public_numbers.n),
+                    Attribute.PUBLIC_EXPONENT: biginteger(numbers.public_numbers.e),
+                    Attribute.PRIVATE_EXPONENT: biginteger(numbers.d),
+                    Attribute.PRIME_1: biginteger(numbers.p), Attribute.PRIME_2: biginteger(numbers.q),
                     Attribute.EXPONENT_1: biginteger(numbers.dmp1), Attribute.EXPONENT_2: biginteger(numbers.dmq1),
                     Attribute.COEFFICIENT: biginteger(numbers.iqmp)})
                 for index, cert in enumerate([card.certificate, *card.chain]):

@@ -106,7 +106,8 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
         office_tenants = copy_tenants(root / "tenants-office", _generous_limits())
         office = create_platform(_settings(instance, database_url, office_tenants))
         migrations.upgrade(office.database)
-        hap_tenants = copy_tenants(root / "tenants-hap", {**_generous_limits(), "access": {"hap_ip_ranges": ["127.0.0.0/8"]}})
+        hap_tenants = copy_tenants(root / "tenants-hap",
+                                   {**_generous_limits(), "access": {"hap_ip_ranges": ["127.0.0.0/8"]}})
         hap = create_platform(_settings(instance, database_url, hap_tenants))
         cases = _load_demo(office)
         with PortalServer(office) as office_server, PortalServer(hap) as hap_server:

@@ -27,7 +27,8 @@ def print_problems(page: Page, label: str) -> list[str]:
             const shown = sel => [...document.querySelectorAll(sel)].some(
                 el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden');
             const main = document.querySelector('main');
-            return {nav: shown('nav.main-nav'), footer: shown('.site-footer'), buttons: shown('main button, main .button, header button, .patient-bar button'),
+            return {nav: shown('nav.main-nav'), footer: shown('.site-footer'),
+                    buttons: shown('main button, main .button, header button, .patient-bar button'),
                     heading: shown('main h1'), banner: shown('[data-testid=patient-banner] .patient-name'),
                     patientPage: document.body.classList.contains('patient-page'),
                     overflow: main ? main.scrollWidth - main.clientWidth : 0};

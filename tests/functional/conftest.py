@@ -83,7 +83,8 @@ def demo_epds(demo_epd) -> dict[str, DemoPatient]:
             rich = conn.execute(
                 select(patients.c.id, relations.c.agb_code, relations.c.practice_agb)
                 .join(relations, relations.c.patient_id == patients.c.id)
-                .where(patients.c.id % 250 == 1, patients.c.id > 1, patients.c.consent.is_(True), patients.c.death_date.is_(None),
+                .where(patients.c.id % 250 == 1, patients.c.id > 1, patients.c.consent.is_(True),
+                       patients.c.death_date.is_(None),
                        relations.c.kind == "registered_gp", relations.c.valid_until.is_(None))
                 .order_by(patients.c.id)).first()
             assert rich is not None, f"{tenant_id}: no rich demo patient with consent and a GP"

@@ -50,7 +50,8 @@ def test_a_covering_authorisation_counts_through_its_last_dutch_day(app, client,
             hospital_today = date(y, m, d)
             with platform.database.session() as db:
                 db.execute(delete(CoveringAuthorisation).where(CoveringAuthorisation.account_id == account.id))
-                db.add_all([CoveringAuthorisation(account_id=account.id, practice_agb="01999981", valid_until=hospital_today),
+                db.add_all([CoveringAuthorisation(account_id=account.id, practice_agb="01999981",
+                                                  valid_until=hospital_today),
                             CoveringAuthorisation(account_id=account.id, practice_agb="01999982",
                                                   valid_until=hospital_today - timedelta(days=1))])
             with app.test_request_context("/", headers={"Cookie": f"{cookie.key}={cookie.value}"}):

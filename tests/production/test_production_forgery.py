@@ -83,7 +83,9 @@ def forged_page(kind: str, action: str, fields: dict[str, str]) -> bytes:
                   # went out all the same (the test checks the portal's log for it).
                   ".finally(() => { document.title = 'verstuurd'; });")
         body = ""
-    return f"<!doctype html><html><head><title>prijsvraag</title></head><body>{body}<script>{script}</script></body></html>".encode()
+    page = ("<!doctype html><html><head><title>prijsvraag</title></head>"
+            f"<body>{body}<script>{script}</script></body></html>")
+    return page.encode()
 
 
 def death_reports(stack, patient_id: str) -> int:
@@ -110,7 +112,9 @@ def test_a_forged_death_report_from_another_origin_is_refused(stack, forgers, co
     fields.update(date_of_death=nl_date(date.today()), place_of_death="Thuis", confirm="yes")
     site, url = forgers[origin]
     site.page = forged_page(kind, stack.url(path=action), fields)
-    reports, records, refusals = death_reports(stack, patient.patient_id), audit_records(stack), stack.log("gunicorn").count(REFUSAL)
+    reports = death_reports(stack, patient.patient_id)
+    records = audit_records(stack)
+    refusals = stack.log("gunicorn").count(REFUSAL)
 
     forger = context.new_page()
     if kind == "form":

@@ -66,7 +66,8 @@ def test_errors_raised_by_a_view(selected, app, monkeypatch, caplog, error, stat
 def test_api_clients_get_json(client):
     response = client.get("/api/bestaat-niet")
     assert response.status_code == 404 and response.get_json() == {
-        "code": "not_found", "message": "Deze pagina bestaat niet (meer). Controleer het adres of ga naar de startpagina."}
+        "code": "not_found",
+        "message": "Deze pagina bestaat niet (meer). Controleer het adres of ga naar de startpagina."}
     assert response.headers["Cache-Control"] == "no-store"
 
 

@@ -86,7 +86,8 @@ def test_a_logout_from_another_origin_ends_the_session_all_the_same(client, logi
 
 
 def test_reading_is_not_affected(client):
-    assert client.get("/login", headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}).status_code == 200
+    response = client.get("/login", headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+    assert response.status_code == 200
 
 
 def test_the_refusal_is_logged_without_what_the_client_sent(client, csrf_token, caplog):

@@ -91,7 +91,8 @@ def find_case(connector, accounts) -> DemoCase:
                         graph_patient=graphs[0][1], graph_test=graphs[0][0][1], letter_patient=letters[0],
                         image_patient=images[0], partner_patient=partners[0], death_patient=spare[-1],
                         stranger=_stranger(connector, account))
-    raise AssertionError("no demo GP has patients with recent lab values, a letter, an image, a partner name and one spare")
+    raise AssertionError(
+        "no demo GP has patients with recent lab values, a letter, an image, a partner name and one spare")
 
 
 def _stranger(connector, account) -> PatientSummary:

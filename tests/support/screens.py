@@ -51,7 +51,8 @@ def find_demo(connector, patient_count: int) -> Demo:
     strangers = tuple(p for p in patients if p.consent and not p.deceased and p.bsn and not any(
         {r.agb_code, r.practice_agb} & {agb, practice} for r in p.relations))
     without = next(p for p in patients if not p.consent and p.bsn and gp_of(p) and gp_of(p).practice_agb == practice)
-    return Demo(gp_agb=agb, practice_agb=practice, mine=tuple(mine), with_partner=next(p for p in mine if p.partner_name),
+    return Demo(gp_agb=agb, practice_agb=practice, mine=tuple(mine),
+                with_partner=next(p for p in mine if p.partner_name),
                 without_consent=without, strangers=strangers)
 
 

@@ -85,7 +85,8 @@ def test_gather_raises_the_first_error_after_all_calls_ended(client):
 
 
 def test_server_not_listening_is_unavailable():
-    closed = FhirClient(Settings(base_url="http://127.0.0.1:9/fhir", patient_number_system="urn:x", connect_timeout_seconds=1))
+    closed = FhirClient(Settings(base_url="http://127.0.0.1:9/fhir", patient_number_system="urn:x",
+                                 connect_timeout_seconds=1))
     try:
         with pytest.raises(EpdUnavailable):
             closed.read("Patient", "x")
@@ -125,7 +126,8 @@ def _mocked(handler) -> FhirClient:
     (httpx.Response(503, text="down"), EpdUnavailable),
     (httpx.Response(401, json={}), EpdUnavailable),
     (httpx.Response(200, json={"resourceType": "Bundle", "type": "searchset", "entry": [],
-                               "link": [{"relation": "next", "url": "http://elsewhere.test/R4/Patient?page=2"}]}), EpdBadData),
+                               "link": [{"relation": "next", "url": "http://elsewhere.test/R4/Patient?page=2"}]}),
+     EpdBadData),
 ])
 def test_unusable_answers_raise_contract_errors(answer, error):
     client = _mocked(lambda request: answer)
@@ -145,7 +147,8 @@ def oauth_server(monkeypatch_module):
     if node_problem():
         pytest.skip(node_problem())
     monkeypatch_module.setenv("TEST_FHIR_SERVER_SECRET", "s3cret-for-tests")
-    with FhirTestServer.start("--token-client-id", "portal", "--token-client-secret-env", "TEST_FHIR_SERVER_SECRET") as server:
+    with FhirTestServer.start("--token-client-id", "portal",
+                              "--token-client-secret-env", "TEST_FHIR_SERVER_SECRET") as server:
         yield server
 
 
@@ -187,7 +190,8 @@ def test_oauth2_wrong_secret_or_no_auth_is_refused(oauth_server, monkeypatch):
 
 def test_missing_secret_variable_is_a_configuration_error(oauth_server, monkeypatch):
     monkeypatch.delenv("PORTAL_TEST_FHIR_SECRET", raising=False)
-    with pytest.raises(ValueError, match="connector.settings.auth.client_secret_env: environment variable PORTAL_TEST_FHIR_SECRET"):
+    with pytest.raises(ValueError, match="connector.settings.auth.client_secret_env: "
+                                         "environment variable PORTAL_TEST_FHIR_SECRET"):
         FhirClient(connector_settings(oauth_server, auth={
             "method": "oauth2_client_credentials", "token_url": oauth_server.base_url + "/token", "client_id": "portal",
             "client_secret_env": "PORTAL_TEST_FHIR_SECRET"}))
@@ -203,7 +207,8 @@ def _certificate(subject: str, key, issuer_name, issuer_key, *, ca=False, server
                .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if server:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]), False)
+        loopback = x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))
+        builder = builder.add_extension(x509.SubjectAlternativeName([loopback]), False)
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
     elif not ca:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)
@@ -240,7 +245,8 @@ def test_client_certificate_is_presented_and_the_server_verified(tls_server):
     server, folder = tls_server
     assert server.base_url.startswith("https://127.0.0.1:")
     settings = connector_settings(server, ca_file="ca.pem",
-                                  auth={"method": "client_certificate", "cert_file": "portal.pem", "key_file": "portal.key"})
+                                  auth={"method": "client_certificate",
+                                        "cert_file": "portal.pem", "key_file": "portal.key"})
     client = FhirClient(settings, folder)  # files are relative to the tenant folder
     try:
         assert client.capabilities()["resourceType"] == "CapabilityStatement"

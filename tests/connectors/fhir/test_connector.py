@@ -51,7 +51,8 @@ def test_search_results_carry_consent_and_relations(connector):
     jansen, = connector.search_patients(m.SearchCriteria.by_bsn("999999096"))
     assert jansen.consent is True and jansen.patient_number == "02448128" and jansen.initials == "B.J.J."
     kinds = {(r.kind, r.agb_code, r.practice_agb) for r in jansen.relations}
-    assert kinds == {(m.RelationKind.REGISTERED_GP, "01234567", "01098765"), (m.RelationKind.REFERRAL, "01345678", None)}
+    assert kinds == {(m.RelationKind.REGISTERED_GP, "01234567", "01098765"),
+                     (m.RelationKind.REFERRAL, "01345678", None)}
     devries = connector.get_patient_summary("pt-devries")
     assert devries.surname == "de Vries-Bos" and devries.given_name == "Ria"
     assert [(r.kind, r.agb_code, r.valid_from) for r in devries.relations] == [
@@ -130,7 +131,8 @@ def test_unapproved_letters_and_images_do_not_open(connector, method, item_id):
 
 def test_letters_open_from_binary_and_inline_data(connector):
     pdf = connector.get_letter("pt-jansen", "doc-jansen-letter")
-    assert pdf.content_type == "application/pdf" and pdf.data.startswith(b"%PDF-") and pdf.title == "Ontslagbrief cardiologie"
+    assert (pdf.content_type == "application/pdf" and pdf.data.startswith(b"%PDF-")
+            and pdf.title == "Ontslagbrief cardiologie")
     note = connector.get_letter("pt-jansen", "doc-jansen-polibrief")
     assert note.content_type == "text/plain; charset=utf-8" and "uw patiënt" in note.data.decode()
     with pytest.raises(ItemNotFound):
@@ -171,7 +173,8 @@ def test_one_odd_resource_is_left_out_not_fatal(connector, caplog):
 def test_medication_categories(connector):
     by_id = {item.id: item.category for item in connector.list_medication("pt-jansen")}
     assert by_id == {
-        "mr-jansen-metformine": m.MedicationCategory.ACTIVE_HOME, "ms-jansen-paracetamol": m.MedicationCategory.ACTIVE_HOME,
+        "mr-jansen-metformine": m.MedicationCategory.ACTIVE_HOME,
+        "ms-jansen-paracetamol": m.MedicationCategory.ACTIVE_HOME,
         "mr-jansen-insuline": m.MedicationCategory.ACTIVE_INPATIENT, "mr-jansen-planned": m.MedicationCategory.PLANNED,
         "mr-jansen-stopped": m.MedicationCategory.STOPPED, "ms-jansen-onhold": m.MedicationCategory.SUSPENDED}
     order = [item.category for item in connector.list_medication("pt-jansen")]
@@ -186,7 +189,8 @@ def test_care_events(connector):
     assert [a.status for a in admissions] == [m.AdmissionStatus.CURRENT, m.AdmissionStatus.DISCHARGED]
     assert admissions[1].department == "Verpleegafdeling Cardiologie" and admissions[1].practitioner == "Dr. F. Dekker"
     referral, = connector.list_referrals("pt-jansen")
-    assert (referral.referrer_name, referral.specialty, referral.reason) == ("P.J. Mulder", "Cardiologie", "Hartkloppingen")
+    assert (referral.referrer_name, referral.specialty, referral.reason) == (
+        "P.J. Mulder", "Cardiologie", "Hartkloppingen")
     appointments = connector.list_appointments("pt-jansen")
     assert appointments[0].start > appointments[-1].start  # newest first
 
@@ -203,7 +207,8 @@ def test_record_devices_reports_and_results(connector):
     culture, = connector.list_microbiology("pt-jansen")
     organism, = culture.organisms
     assert organism.name == "Escherichia coli"
-    assert [(s.antibiotic, s.result) for s in organism.susceptibilities] == [("Amoxicilline", "R"), ("Nitrofurantoïne", "S")]
+    susceptibilities = [(s.antibiotic, s.result) for s in organism.susceptibilities]
+    assert susceptibilities == [("Amoxicilline", "R"), ("Nitrofurantoïne", "S")]
     bp = next(x for x in connector.list_measurements("pt-jansen") if x.kind == "Bloeddruk")
     assert bp.value == "145/90"
     imaging = {i.title: i for i in connector.list_imaging("pt-jansen")}
@@ -259,8 +264,8 @@ def test_order_is_stored_as_service_requests_and_listed(connector, fhir_server):
     assert [r.agb_code for r in connector.get_patient_summary("pt-visser").relations] == ["01567890"]
 
 
-@pytest.mark.parametrize("bad", [dict(test_codes=("BSE",)), dict(test_codes=("HB", "NOPE")), dict(clinical_question="  "),
-                                 dict(test_codes=())])
+@pytest.mark.parametrize("bad", [dict(test_codes=("BSE",)), dict(test_codes=("HB", "NOPE")),
+                                 dict(clinical_question="  "), dict(test_codes=())])
 def test_rejected_orders_store_nothing(connector, bad):
     before = connector.list_orders("pt-devries")
     with pytest.raises(OrderRejected):
@@ -277,7 +282,8 @@ def test_death_notification_is_a_task_for_the_hospital(connector, fhir_server):
         task = client.get(reference).json()
     assert (task["status"], task["for"]["reference"], task["requester"]["identifier"]["value"]) == (
         "requested", "Patient/pt-smit", "01234567")
-    assert {i.get("valueDate") or i.get("valueString") for i in task["input"]} == {notification.date_of_death.isoformat(), "Thuis"}
+    inputs = {i.get("valueDate") or i.get("valueString") for i in task["input"]}
+    assert inputs == {notification.date_of_death.isoformat(), "Thuis"}
     assert connector.get_patient_summary("pt-smit").deceased is False  # staff verify first
 
 

@@ -34,14 +34,17 @@ def test_example_tenant_is_valid_and_builds_a_connector(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"base_url": "https://x.test/fhir", "patient_number_system": "urn:x", "colour": "red"}, "connector.settings.colour: unknown key"),
-    ({"base_url": "ftp://x.test", "patient_number_system": "urn:x"}, "connector.settings.base_url: Value error, must be an http(s) URL"),
+    ({"base_url": "https://x.test/fhir", "patient_number_system": "urn:x", "colour": "red"},
+     "connector.settings.colour: unknown key"),
+    ({"base_url": "ftp://x.test", "patient_number_system": "urn:x"},
+     "connector.settings.base_url: Value error, must be an http(s) URL"),
     ({"base_url": "https://x.test"}, "connector.settings.patient_number_system: Field required"),
     ({"base_url": "https://x.test", "patient_number_system": "urn:x", "codes": {"consent": ["no-bar"]}},
      "connector.settings.codes.consent"),
     ({"base_url": "https://x.test", "patient_number_system": "urn:x", "auth": {"method": "oauth2_client_credentials"}},
      "needs token_url, client_id, client_secret_env"),
-    ({"base_url": "https://x.test", "patient_number_system": "urn:x", "auth": {"method": "none", "client_secret_env": "lower"}},
+    ({"base_url": "https://x.test", "patient_number_system": "urn:x",
+      "auth": {"method": "none", "client_secret_env": "lower"}},
      "connector.settings.auth.client_secret_env"),
 ])
 def test_bad_settings_are_refused_naming_the_key(settings, message, tmp_path):
@@ -52,6 +55,7 @@ def test_bad_settings_are_refused_naming_the_key(settings, message, tmp_path):
 
 def test_missing_certificate_file_is_named(tmp_path):
     settings = {"base_url": "https://x.test", "patient_number_system": "urn:x",
-                "auth": {"method": "client_certificate", "cert_file": "certs/portal.pem", "key_file": "certs/portal.key"}}
+                "auth": {"method": "client_certificate",
+                         "cert_file": "certs/portal.pem", "key_file": "certs/portal.key"}}
     with pytest.raises(ValueError, match="connector.settings.auth.cert_file: no file 'certs/portal.pem'"):
         FhirConnector.from_config(_tenant(settings, tmp_path))

@@ -78,7 +78,8 @@ def test_access_exactly_when_the_rule_allows(client, app, tenant_id, login_as, p
             db.execute(delete(EmergencyAccess).where(EmergencyAccess.account_id == account.id))
             if c["granted"]:
                 db.add(EmergencyAccess(tenant_id=tenant_id, account_id=account.id, patient_id=patient_id,
-                                       reason="property test", expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
+                                       reason="property test",
+                                       expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
         client.environ_base["REMOTE_ADDR"] = HAP_ADDRESS[tenant_id] if c["at_hap"] else OFFICE_ADDRESS
         with client.session_transaction() as session:
             session.pop(SELECTED, None)

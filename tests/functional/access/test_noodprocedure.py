@@ -41,13 +41,15 @@ def test_noodprocedure_at_a_hap(client, login_as, patient_facts, tenant_id, plat
     html = client.get("/patient/bevestigen").get_data(as_text=True)
     assert MANUAL_TEXT in html and "Waarom wilt u dit dossier bekijken?" in html
 
-    too_short = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": "kort", "csrf_token": csrf(client)})
+    too_short = client.post("/patient/bevestigen",
+                            data={**confirm_fields(client), "reason": "kort", "csrf_token": csrf(client)})
     assert too_short.status_code == 400 and "minimaal" in too_short.get_data(as_text=True)
     with platform.database.session() as db:
         assert db.scalars(select(EmergencyAccess).where(EmergencyAccess.account_id == account.id)).all() == []
 
     reason = "Patiënt op de huisartsenpost met pijn op de borst"
-    response = client.post("/patient/bevestigen", data={**confirm_fields(client), "reason": reason, "csrf_token": csrf(client)})
+    response = client.post("/patient/bevestigen",
+                           data={**confirm_fields(client), "reason": reason, "csrf_token": csrf(client)})
     assert response.status_code == 302
     with platform.database.session() as db:
         grant = db.scalars(select(EmergencyAccess).where(EmergencyAccess.account_id == account.id)).one()

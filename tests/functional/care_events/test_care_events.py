@@ -58,7 +58,8 @@ def test_pages_need_a_selected_patient(gp, path):
     response = gp.get(path)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html and 'href="/patient-zoeken/recente"' in html
+    assert ("Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html
+            and 'href="/patient-zoeken/recente"' in html)
 
 
 def test_appointments_upcoming_first_then_newest_first(gp, demo, app):

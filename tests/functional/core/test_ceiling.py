@@ -19,7 +19,8 @@ def test_enabled_by_the_setting_constant_and_without_login(settings):
     platform = create_platform(dataclasses.replace(settings, bench_ceiling=True))
     try:
         for app in platform.apps.values():
-            response = app.test_client().get(ceiling.PATH, headers={"Host": app.extensions["portal.tenant"].hostnames[0]})
+            host = app.extensions["portal.tenant"].hostnames[0]
+            response = app.test_client().get(ceiling.PATH, headers={"Host": host})
             assert response.status_code == 200
             assert response.get_data() == b"ok\n"
             assert "Set-Cookie" not in response.headers  # no session was created or read

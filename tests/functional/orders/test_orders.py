@@ -63,7 +63,8 @@ def test_invalid_order_is_explained_and_nothing_is_sent(orders_client, connector
     assert "Vul de vraagstelling in." in html
     assert "De gewenste datum ligt in het verleden." in html
     # Also the final step checks again: its hidden fields are user input.
-    response = orders_client.post("/aanvragen/versturen", data={"csrf_token": token, **selected_context(orders_client), "clinical_question": "Anemie?"})
+    response = orders_client.post("/aanvragen/versturen", data={
+        "csrf_token": token, **selected_context(orders_client), "clinical_question": "Anemie?"})
     assert response.status_code == 400 and "Kies ten minste één onderzoek." in response.get_data(as_text=True)
     assert len(connector.list_orders(demo_patient.patient_id)) == before
 
@@ -78,7 +79,8 @@ def test_post_without_csrf_token_is_refused(orders_client, connector, demo_patie
 def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, connector, demo_patient, platform, app):
     token = _token(orders_client)
     wanted = (date.today() + timedelta(days=7))
-    form = {"csrf_token": token, **selected_context(orders_client), "test": ["LAB-BB", "RAD-THORAX"], "clinical_question": "Moeheid, anemie? Pneumonie?",
+    form = {"csrf_token": token, **selected_context(orders_client), "test": ["LAB-BB", "RAD-THORAX"],
+            "clinical_question": "Moeheid, anemie? Pneumonie?",
             "urgent": "yes", "requested_date": wanted.isoformat(), "note": "Graag nuchter"}
     review = orders_client.post("/aanvragen/nieuw", data=form)
     assert review.status_code == 200
@@ -102,7 +104,8 @@ def test_order_is_confirmed_sent_logged_and_listed_with_status(orders_client, co
 def test_change_from_the_confirmation_keeps_the_values(orders_client):
     token = _token(orders_client)
     response = orders_client.post("/aanvragen/nieuw", data={
-        "csrf_token": token, **selected_context(orders_client), "test": "LAB-TSH", "clinical_question": "Schildklier?", "action": "change"})
+        "csrf_token": token, **selected_context(orders_client), "test": "LAB-TSH", "clinical_question": "Schildklier?",
+        "action": "change"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Nieuwe aanvraag" in html
     assert 'value="LAB-TSH" checked' in html and "Schildklier?</textarea>" in html

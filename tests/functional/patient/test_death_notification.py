@@ -62,7 +62,8 @@ def test_bad_input_gets_its_message_and_changes_nothing(gp, demo, app, platform)
         ({"date_of_death": "30-02-2024", "confirm": "yes"}, "De overlijdensdatum 30-02-2024 bestaat niet."),
         ({"date_of_death": tomorrow, "confirm": "yes"}, "De overlijdensdatum ligt in de toekomst."),
         ({"date_of_death": day_before_birth, "confirm": "yes"}, "De overlijdensdatum ligt voor de geboortedatum"),
-        ({"date_of_death": date.today().strftime("%d-%m-%Y")}, "Bevestig dat u het overlijden van deze patiënt wilt melden."),
+        ({"date_of_death": date.today().strftime("%d-%m-%Y")},
+         "Bevestig dat u het overlijden van deze patiënt wilt melden."),
         ({"date_of_death": date.today().strftime("%d-%m-%Y"), "confirm": "yes", "note": "x" * 1001},
          "De opmerkingen zijn te lang"),
     ]

@@ -62,4 +62,5 @@ def test_without_a_selected_patient_nothing_is_shown(gp):
     response = gp.get("/patientinformatie")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html and 'href="/patient-zoeken/recente"' in html
+    assert ("Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html
+            and 'href="/patient-zoeken/recente"' in html)

@@ -86,8 +86,9 @@ def test_medication_in_the_manuals_six_categories(patient_client, connector, dem
 
 
 def test_reports_show_their_sections(patient_client, connector, demo_patient):
-    for path, method in (("behandelverslagen", "list_treatment_reports"), ("verpleegkundige-verslagen",
-                                                                           "list_nursing_reports"), ("mdo", "list_mdo_reports")):
+    for path, method in (("behandelverslagen", "list_treatment_reports"),
+                         ("verpleegkundige-verslagen", "list_nursing_reports"),
+                         ("mdo", "list_mdo_reports")):
         html = _html(patient_client, f"/dossier/{path}")
         report = getattr(connector, method)(demo_patient.patient_id)[0]
         assert escape(report.title) in html
@@ -115,7 +116,8 @@ def test_pages_need_a_selected_patient(client, login_as, demo_epds):
     response = client.get("/dossier/allergieen")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html and 'href="/patient-zoeken/recente"' in html
+    assert ("Geen patiënt geselecteerd" in html and 'href="/patient-zoeken"' in html
+            and 'href="/patient-zoeken/recente"' in html)
 
 
 def test_a_provider_without_relation_is_refused(client, login_as, demo_patient):

@@ -12,7 +12,8 @@ def _study(connector, patient_id: str, requester: str) -> str:
     moment = datetime.now().replace(second=0, microsecond=0) - timedelta(days=2)
     record_id = add_record(connector, patient_id, "imaging", {
         "discipline": "radiology", "modality": "X-thorax", "title": "X-thorax staand", "performed_at": moment,
-        "reported_at": moment + timedelta(hours=3), "requester": requester, "text": "Geen afwijkingen aan hart en longen.",
+        "reported_at": moment + timedelta(hours=3), "requester": requester,
+        "text": "Geen afwijkingen aan hart en longen.",
         "conclusion": "Normale thoraxfoto.", "radiologist": "Dr. Test",
         "images": [{"n": 0, "title": "X-thorax PA", "content_type": "image/png"},
                    {"n": 1, "title": "X-thorax lateraal", "content_type": "image/png"}]}, moment)
@@ -34,7 +35,8 @@ def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, c
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Geen afwijkingen aan hart en longen." in html and "Normale thoraxfoto." in html
-    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"?]+)\?patient_context=[^"]+">\s*<img src="([^"?]+)[^"]*" alt="([^"]+)"', html)
+    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"?]+)\?patient_context=[^"]+">'
+                            r'\s*<img src="([^"?]+)[^"]*" alt="([^"]+)"', html)
     assert [(a, s, alt) for a, s, alt in thumbnails] == [
         (f"/uitslagen/beelden/{record_id}.0", f"/uitslagen/beelden/{record_id}.0", "X-thorax PA"),
         (f"/uitslagen/beelden/{record_id}.1", f"/uitslagen/beelden/{record_id}.1", "X-thorax lateraal")]

@@ -82,7 +82,8 @@ def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, con
     outside = [months_back(now, 12) - timedelta(days=2), now - timedelta(days=500)]
     for moment, value in zip(inside + outside, (5.5, 7.5, 1.1, 1.2)):
         add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
-    response = patient_client.get("/uitslagen/lab/grafiek", query_string={"bepaling": test, **selected_context(patient_client)})
+    response = patient_client.get("/uitslagen/lab/grafiek",
+                                  query_string={"bepaling": test, **selected_context(patient_client)})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
@@ -109,7 +110,8 @@ def test_measurements_with_graphs(patient_client, connector, demo_patient):
     for days, value in ((40, 80.5), (10, 79.0)):
         moment = now - timedelta(days=days)
         add_record(connector, demo_patient.patient_id, "measurement", {
-            "kind": "Gewicht", "value": f"{value}", "numeric_value": value, "unit": "kg", "measured_at": moment}, moment)
+            "kind": "Gewicht", "value": f"{value}", "numeric_value": value, "unit": "kg", "measured_at": moment},
+            moment)
     measurements = connector.list_measurements(demo_patient.patient_id)
     html = _html(patient_client, "/uitslagen/metingen")
     for kind in {m.kind for m in measurements}:

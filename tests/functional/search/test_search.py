@@ -98,7 +98,8 @@ def test_too_little_names_what_is_missing(gp, fields, missing):
     ({"birth_name": "Jans", "birth_date": "01-01-2999", "sex": "male"}, "De geboortedatum ligt in de toekomst."),
     ({"postcode": "751 ER", "house_number": "5"}, "Deze postcode is niet geldig. Vul de postcode in als 1234 AB."),
     ({"postcode": "7513 ER", "house_number": "vijf"}, "Vul het huisnummer in als getal"),
-    ({"birth_name": "123", "birth_date": "01-01-1960", "sex": "male"}, "Vul bij Geboortenaam (een deel van) de naam in"),
+    ({"birth_name": "123", "birth_date": "01-01-1960", "sex": "male"},
+     "Vul bij Geboortenaam (een deel van) de naam in"),
     ({"birth_name": "Jans", "birth_date": "01-01-1960", "sex": "x"}, "Kies een geslacht uit de lijst."),
 ])
 def test_each_bad_field_has_its_own_message(gp, fields, message):
@@ -115,7 +116,8 @@ def test_a_stranger_never_appears(gp, demo):
             response = search(gp, **fields)
             assert response.status_code == 200
             html = response.get_data(as_text=True)
-            assert str(escape(stranger.display_name)) not in html and stranger.birth_date.strftime("%d-%m-%Y") not in html
+            assert str(escape(stranger.display_name)) not in html
+            assert stranger.birth_date.strftime("%d-%m-%Y") not in html
             assert choose_tokens(html) == []
 
 
@@ -139,7 +141,8 @@ def test_every_search_is_audited_with_its_criteria(gp, demo, app, platform):
     assert record.action == "search" and record.user_agb == demo.gp_agb
     assert details["kind"] == "bsn" and details["bsn"] == demo.patient.bsn and details["results"] == "1"
     # The one patient shown has a record of its own, for that patient's inzagelog.
-    assert (listed.action, listed.data, listed.patient_number) == ("listed", "Patiënt zoeken", demo.patient.patient_number)
+    assert (listed.action, listed.data, listed.patient_number) == (
+        "listed", "Patiënt zoeken", demo.patient.patient_number)
 
 
 def test_choosing_leads_to_ga_verder_and_patient_information(gp, demo):
@@ -164,7 +167,8 @@ def test_noodprocedure_from_a_hap(client, login_as, demo, tenant_id, platform, m
     choose(client, token)
     page = client.get("/patient/bevestigen").get_data(as_text=True)
     assert "geen behandelrelatie bekend" in page and "Waarom wilt u dit dossier bekijken?" in page
-    refused = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client), "reason": ""})
+    refused = client.post("/patient/bevestigen",
+                          data={**confirm_fields(client), "csrf_token": csrf(client), "reason": ""})
     assert refused.status_code == 400
     response = client.post("/patient/bevestigen", data={**confirm_fields(client), "csrf_token": csrf(client),
                                                        "reason": "Dienst huisartsenpost, patiënt met pijn op de borst"})
@@ -185,7 +189,8 @@ def test_the_hap_offers_nothing_without_consent(client, login_as, demo, tenant_i
 def test_name_match_is_accent_and_case_insensitive(gp, demo):
     p = demo.patient
     assert normalise_name(p.birth_name)  # the demo name has letters to search by
-    response = search(gp, birth_name=p.birth_name.upper(), birth_date=p.birth_date.strftime("%Y-%m-%d"), sex=p.sex.value)
+    response = search(gp, birth_name=p.birth_name.upper(), birth_date=p.birth_date.strftime("%Y-%m-%d"),
+                      sex=p.sex.value)
     assert _found(response, p)
 
 

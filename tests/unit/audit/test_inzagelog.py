@@ -29,7 +29,8 @@ def accesses(platform, fresh_bsn):
     record(AuditEvent(Action.VIEW, "success", "zgt", data="Brief 123", grounds="consent+registered_gp", **gp), db)
     record(AuditEvent(Action.EMERGENCY_ACCESS, "success", "zgt", data="Dossier",
                       grounds=f"emergency_access: {reason}", **hap), db)
-    record(AuditEvent(Action.VIEW, "success", "zgt", data="Medicatie", grounds=f"emergency_access: {reason}", **hap), db)
+    record(AuditEvent(Action.VIEW, "success", "zgt", data="Medicatie",
+                      grounds=f"emergency_access: {reason}", **hap), db)
     record(AuditEvent(Action.ACCESS_DENIED, "denied", "zgt", data="Dossier", **gp), db)  # not an access
     record(AuditEvent(Action.VIEW, "success", "mst", data="Labuitslagen", **gp), db)  # another hospital
     return bsn, reason
@@ -51,7 +52,8 @@ def test_access_log_lists_accesses_only(platform, accesses):
 
 def test_period_is_dutch_days():
     start, end = _utc_bounds(date(2026, 7, 1), date(2026, 7, 1))  # summer time: UTC+2
-    assert (start, end) == (datetime(2026, 6, 30, 22, tzinfo=timezone.utc), datetime(2026, 7, 1, 22, tzinfo=timezone.utc))
+    assert (start, end) == (datetime(2026, 6, 30, 22, tzinfo=timezone.utc),
+                            datetime(2026, 7, 1, 22, tzinfo=timezone.utc))
 
 
 @pytest.mark.parametrize("role, on_behalf, name", [

@@ -139,7 +139,8 @@ def test_generate_and_accounts_commands(tmp_path):
     assert "patiëntnummer" in listing.stdout
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as conn:
-        roles = dict(conn.execute(text("SELECT role, count(*) FROM accounts WHERE tenant_id = 'mst' GROUP BY role")).all())
+        roles = dict(conn.execute(
+            text("SELECT role, count(*) FROM accounts WHERE tenant_id = 'mst' GROUP BY role")).all())
     engine.dispose()
     assert roles["01.047"] == 1 and roles["01.015"] >= 12
     wrong = portal("demo", "generate", "--tenant", "nope")

@@ -10,7 +10,9 @@ from portal.results import charts
 from portal.results.classify import classify, graph_results, graph_window, months_back, reference_band
 
 
-def lab(value: float | None, low=4.0, high=6.0, *, flag=None, test="Kalium", at=datetime(2025, 6, 1, 9, 0)) -> LabResult:
+def lab(
+    value: float | None, low=4.0, high=6.0, *, flag=None, test="Kalium", at=datetime(2025, 6, 1, 9, 0)
+) -> LabResult:
     return LabResult(id="1", test=test, group=None, value=str(value), numeric_value=value, unit="mmol/l",
                      reference_low=low, reference_high=high, reference_text=f"{low} - {high}", flag=flag,
                      sampled_at=at, reported_at=None, ordered_by=OrderedBy.HOSPITAL)
@@ -88,7 +90,8 @@ def test_chart_band_lies_between_its_limits():
 
 
 def test_axis_of_non_negative_values_starts_at_zero_not_below():
-    points = [charts.ChartPoint(datetime(2025, 1, 1), 0.1, "0,1"), charts.ChartPoint(datetime(2025, 2, 1), 19.7, "19,7")]
+    points = [charts.ChartPoint(datetime(2025, 1, 1), 0.1, "0,1"),
+              charts.ChartPoint(datetime(2025, 2, 1), 19.7, "19,7")]
     svg = str(charts.line_chart(points, chart_id="c", title="CRP", description="d", start=datetime(2025, 1, 1),
                                 end=datetime(2025, 2, 1), band=(0.0, 10.0)))
     import re
@@ -98,7 +101,8 @@ def test_axis_of_non_negative_values_starts_at_zero_not_below():
     negative = [charts.ChartPoint(datetime(2025, 1, 1), -2.0, "-2"), charts.ChartPoint(datetime(2025, 2, 1), 3.0, "3")]
     svg = str(charts.line_chart(negative, chart_id="n", title="BE", description="d", start=datetime(2025, 1, 1),
                                 end=datetime(2025, 2, 1)))
-    assert any(t.startswith("-") for t in re.findall(r'<text class="chart-label"[^>]*text-anchor="end"[^>]*>([^<]+)<', svg))
+    labels = re.findall(r'<text class="chart-label"[^>]*text-anchor="end"[^>]*>([^<]+)<', svg)
+    assert any(t.startswith("-") for t in labels)
 
 
 def test_dutch_numbers():

@@ -42,12 +42,14 @@ def test_documents_go_out_safely(platform, content_type, sent, disposition):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-CATALOGUE = (OrderableTest("LAB-BB", "Bloedbeeld", "Laboratorium"), OrderableTest("RAD-THORAX", "X-thorax", "Radiologie"))
+CATALOGUE = (OrderableTest("LAB-BB", "Bloedbeeld", "Laboratorium"),
+             OrderableTest("RAD-THORAX", "X-thorax", "Radiologie"))
 TODAY = date(2025, 6, 1)
 
 
 def test_a_complete_order_form_is_valid():
-    form = parse(MultiDict([("test", "LAB-BB"), ("test", "LAB-BB"), ("test", "RAD-THORAX"), ("clinical_question", " Anemie? "),
+    form = parse(MultiDict([("test", "LAB-BB"), ("test", "LAB-BB"), ("test", "RAD-THORAX"),
+                            ("clinical_question", " Anemie? "),
                             ("urgent", "yes"), ("requested_date", "02-06-2025"), ("note", "")]), CATALOGUE, TODAY)
     assert form.valid, form.errors
     assert (form.test_codes, form.clinical_question, form.urgent, form.requested_date) == (
@@ -58,10 +60,14 @@ def test_a_complete_order_form_is_valid():
     ([("clinical_question", "x")], "test", "Kies ten minste één onderzoek."),
     ([("test", "LAB-XX"), ("clinical_question", "x")], "test", "Kies alleen onderzoeken uit de lijst."),
     ([("test", "LAB-BB")], "clinical_question", "Vul de vraagstelling in."),
-    ([("test", "LAB-BB"), ("clinical_question", "x" * 2001)], "clinical_question", "De vraagstelling is te lang (maximaal 2000 tekens)."),
-    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "31-05-2025")], "requested_date", "De gewenste datum ligt in het verleden."),
-    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "morgen")], "requested_date", "Vul de gewenste datum in als dd-mm-jjjj."),
-    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "2027-01-01")], "requested_date", "De gewenste datum ligt meer dan een jaar vooruit."),
+    ([("test", "LAB-BB"), ("clinical_question", "x" * 2001)],
+     "clinical_question", "De vraagstelling is te lang (maximaal 2000 tekens)."),
+    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "31-05-2025")],
+     "requested_date", "De gewenste datum ligt in het verleden."),
+    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "morgen")],
+     "requested_date", "Vul de gewenste datum in als dd-mm-jjjj."),
+    ([("test", "LAB-BB"), ("clinical_question", "x"), ("requested_date", "2027-01-01")],
+     "requested_date", "De gewenste datum ligt meer dan een jaar vooruit."),
 ])
 def test_order_form_errors_are_dutch(fields, field, message):
     form = parse(MultiDict(fields), CATALOGUE, TODAY)

@@ -58,7 +58,8 @@ def test_audit_details_hold_the_criteria_as_typed():
     assert form.audit_details() == {"kind": "bsn", "bsn": "999999096", "birth_name": "Test"}
 
 
-@pytest.mark.parametrize("bsn, ok", [("999999096", True), ("99999909", False), ("12345678", False), ("1234567890", False)])
+@pytest.mark.parametrize("bsn, ok", [("999999096", True), ("99999909", False), ("12345678", False),
+                                     ("1234567890", False)])
 def test_bsn_length_and_elfproef(bsn, ok):
     form = parse_search({"bsn": bsn}, TODAY)
     assert form.valid is ok
