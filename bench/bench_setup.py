@@ -9,7 +9,7 @@ import shutil
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from portal.auth.cards import UziAuthority, new_key
 from portal.db import Database
+from portal.tenants.loader import OVERLAY_FILE, TENANT_FILE, tenant_document
 from portal.tenants.schema import TenantConfig
 from portal_connectors.demo.accounts import sync_accounts
 from portal_connectors.demo.connector import DemoConnector, DemoSettings
@@ -27,6 +28,10 @@ REPO = Path(__file__).resolve().parent.parent
 TENANT = "zgt"
 HOST = "zgt.localhost"
 CA_FILE = "bench-uzi-root.pem"
+#: Production asks a CRL of every trusted CA (the root) and a login one of the card's issuer.
+CRL_FILES = {"issuing": "bench-uzi-issuing.crl", "root": "bench-uzi-root.crl"}
+#: CRLs valid for the longest run (a full run takes hours).
+_CRL_UNTIL = datetime.now(timezone.utc) + timedelta(days=30)
 #: The bench's own rate limits: 8 GPs clicking without pause are far above what a person
 #: does, and the limits exist against people and scripts at the door, not against load.
 #: The tenant YAML key ``rate_limits`` is the documented way to set them.
@@ -60,20 +65,29 @@ class PortalDatabase:
 
 def tenant_folders(target: Path, epd: Path, authority: UziAuthority) -> Path:
     """Copies of the repository's tenants, set up as production would be: no demo login,
-    the bench's UZI CA trusted, loopback as the proxy, the cached demo EPD for ZGT."""
+    the bench's UZI CA trusted with a CRL for each of its CAs, loopback as the proxy. The
+    EPD is the demo EPD (the development overlay's connector, the cached one for ZGT),
+    standing in for the hospital's: the run sets PORTAL_ALLOW_DEMO_EPD=1."""
     target.mkdir(parents=True, exist_ok=True)
     rate_limits = _rate_limit_fields()
+    pem = serialization.Encoding.PEM
     for source in sorted((REPO / "tenants").iterdir()):
-        if not (source / "tenant.yaml").exists():
+        if not (source / TENANT_FILE).exists():
             continue
         folder = target / source.name
         shutil.copytree(source, folder)
-        config = yaml.safe_load((folder / "tenant.yaml").read_text())
+        # The development overlay brings the demo EPD and the .localhost names the bench
+        # uses; its demo login is switched off below. The copy keeps no overlay file.
+        config = tenant_document(folder, overlay=True)
+        (folder / OVERLAY_FILE).unlink(missing_ok=True)
         auth = config.setdefault("auth", {})
         auth["demo_login"] = False
         auth["trusted_ca_files"] = [CA_FILE]
+        auth["crl_files"] = [CRL_FILES["issuing"], CRL_FILES["root"]]
         auth["trusted_proxies"] = ["127.0.0.1/32"]
-        (folder / CA_FILE).write_bytes(authority.root.public_bytes(serialization.Encoding.PEM))
+        (folder / CA_FILE).write_bytes(authority.root.public_bytes(pem))
+        (folder / CRL_FILES["issuing"]).write_bytes(authority.crl(next_update=_CRL_UNTIL).public_bytes(pem))
+        (folder / CRL_FILES["root"]).write_bytes(authority.root_crl(next_update=_CRL_UNTIL).public_bytes(pem))
         if rate_limits:
             config["rate_limits"] = {name: dict(BENCH_RATE_LIMIT) for name in rate_limits}
         if config["id"] == TENANT:

@@ -78,6 +78,8 @@ def _environment(database: PortalDatabase, folder: Path, port: int) -> dict[str,
         "PORTAL_TENANTS_DIR": str(folder / "tenants"),
         "PORTAL_THEMES_DIR": str(REPO / "themes"),
         "PORTAL_BENCH_CEILING": "1",
+        # The demo EPD stands in for the hospital's (bench_setup.tenant_folders).
+        "PORTAL_ALLOW_DEMO_EPD": "1",
         "PORTAL_BIND": f"127.0.0.1:{port}",
         "PORTAL_ZGT_SECRET_KEY": secrets.token_urlsafe(48),
         "PORTAL_MST_SECRET_KEY": secrets.token_urlsafe(48),

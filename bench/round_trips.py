@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["PORTAL_AUDIT_SIGNING_KEY"] = new_key_pair()[0]
             platform = create_platform(Settings.from_env(
                 environment="production", database_url=database.url, instance_dir=folder / "instance",
-                tenants_dir=folder / "tenants", themes_dir=REPO / "themes"))
+                tenants_dir=folder / "tenants", themes_dir=REPO / "themes", allow_demo_epd=True))
             migrations.upgrade(platform.database)
             create_accounts(database.url, epd, DEFAULT_SEED)
             app = platform.apps[TENANT]

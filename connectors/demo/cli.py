@@ -25,7 +25,8 @@ def demo_cli() -> None:
 def _connector(tenant_id: str) -> tuple[Settings, DemoConnector]:
     settings = Settings.from_env()
     try:
-        tenants = {t.id: t for t in load_tenants(settings.tenants_dir, settings.themes_dir)}
+        tenants = {t.id: t for t in load_tenants(settings.tenants_dir, settings.themes_dir,
+                                                  overlay=settings.development_overlay)}
     except TenantConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

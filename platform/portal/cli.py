@@ -2,9 +2,14 @@
 
 ``portal run`` serves every tenant through the host dispatcher. Groups that must work on a
 broken configuration (``portal tenants check``) do not load the app.
+
+Every command that reads the deployment's configuration needs ``PORTAL_ENV``; only
+``portal run``, the development server, assumes development when it is not set. A missing
+or invalid setting ends any command with an ``Error: ...`` message, never a traceback.
 """
 from __future__ import annotations
 
+import os
 import sys
 from importlib.metadata import entry_points
 
@@ -57,6 +62,25 @@ def tenant_app(tenant_id: str) -> Flask:
     return platform.apps[tenant_id]
 
 
+class _PortalGroup(FlaskGroup):
+    """Flask's group, with ``run`` alone allowed to assume ``PORTAL_ENV=development``."""
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if name == "run" and not os.environ.get("PORTAL_ENV", "").strip():
+            # The development server on a developer's machine; set in the environment so
+            # Werkzeug's reloader process gets it too.
+            os.environ["PORTAL_ENV"] = "development"
+            click.echo("PORTAL_ENV is not set: 'portal run' serves for development (PORTAL_ENV=development)",
+                       err=True)
+        return name, command, rest
+
+    def list_commands(self, ctx):
+        # The root app adds no commands of its own, so ``portal --help`` builds no platform
+        # (and needs no PORTAL_ENV) to list them.
+        return click.Group.list_commands(self, ctx)
+
+
 def _build_cli() -> click.Group:
     from flask.cli import run_command, shell_command
 
@@ -68,8 +92,8 @@ def _build_cli() -> click.Group:
     from .patient.cli import death_notifications_cli
     from .tenants.cli import tenants_cli
 
-    cli = FlaskGroup(create_app=create_root_app, help="Zorgverlenersportaal: serve and manage the hospital portals.",
-                     set_debug_flag=False, add_default_commands=False)
+    cli = _PortalGroup(create_app=create_root_app, help="Zorgverlenersportaal: serve and manage the hospital portals.",
+                       set_debug_flag=False, add_default_commands=False)
     for command in (run_command, shell_command, routes_command, tenants_cli, db_cli, notifications_cli, access_cli,
                     death_notifications_cli, audit_cli, accounts_cli, auth_cli):
         cli.add_command(command)
@@ -92,4 +116,9 @@ cli = _build_cli()
 
 
 def main() -> None:
-    cli.main(prog_name="portal")
+    try:
+        cli.main(prog_name="portal")
+    except (SettingsError, TenantConfigError) as exc:
+        # Raised by commands that read the settings themselves (db, tenants, auth, demo).
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

@@ -10,7 +10,8 @@ from flask import Flask
 
 from .db import Database
 from .dispatch import HostDispatcher
-from .epd.registry import available_connectors
+from .epd.registry import ConnectorError, available_connectors
+from .production import check_production
 from .settings import Settings, SettingsError
 from .tenants import TenantConfig, load_tenants
 
@@ -52,18 +53,25 @@ def _checkpoints(settings: Settings):
 
 
 def create_platform(settings: Settings | None = None) -> Platform:
-    """Load and validate every tenant, then build their apps eagerly.
+    """Load and validate every tenant (with the development overlay outside production;
+    in production refusing what ``portal.production`` refuses), then build their apps eagerly.
 
     Raises ``TenantConfigError`` or ``SettingsError`` before anything is served.
     """
     from .app import create_app
 
     settings = settings or Settings.from_env()
-    tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors())
+    tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors(),
+                           overlay=settings.development_overlay)
+    if settings.production:
+        check_production(tenants, settings)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     platform = Platform(settings=settings, database=Database(settings.database_url),
                         tenants={t.id: t for t in tenants})
     platform.database.checkpoints = _checkpoints(settings)
     for tenant in tenants:
-        platform.apps[tenant.id] = create_app(tenant, platform)
+        try:
+            platform.apps[tenant.id] = create_app(tenant, platform)
+        except ConnectorError as exc:
+            raise SettingsError(str(exc)) from None
     return platform

@@ -12,6 +12,8 @@ from pathlib import Path
 from .tenants.loader import REPO_ROOT, default_tenants_dir, default_themes_dir
 
 ENVIRONMENTS = ("development", "testing", "production")
+MISSING_ENVIRONMENT = ("PORTAL_ENV is not set: set PORTAL_ENV=production for a hospital's portal (development or "
+                       "testing on a developer's machine); the portal does not guess which one it is")
 
 
 class SettingsError(Exception):
@@ -28,21 +30,37 @@ class Settings:
     #: ``PORTAL_BENCH_CEILING=1``: serve ``GET /bench/ceiling`` (``portal.core.ceiling``), a
     #: constant reply through the whole stack that ``make bench`` measures as the ceiling.
     bench_ceiling: bool = False
+    #: ``PORTAL_ALLOW_DEMO_EPD=1``: production may serve the synthetic demo EPD, for a
+    #: rehearsal of the production set-up (tests/production, ``make bench``); never a hospital.
+    allow_demo_epd: bool = False
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
 
+    @property
+    def development_overlay(self) -> bool:
+        """Whether each tenant's ``tenant.development.yaml`` is merged over its tenant.yaml:
+        in development and testing only, so production never sees demo settings."""
+        return self.environment in ("development", "testing")
+
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Build from ``PORTAL_ENV``, ``DATABASE_URL``, ``PORTAL_INSTANCE_DIR``,
-        ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR`` and ``PORTAL_BENCH_CEILING``; keyword
-        arguments win."""
-        environment = overrides.pop("environment", None) or os.environ.get("PORTAL_ENV", "development")
+        ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR``, ``PORTAL_BENCH_CEILING`` and
+        ``PORTAL_ALLOW_DEMO_EPD``; keyword arguments win.
+
+        ``PORTAL_ENV`` has no default: a deployment that forgets it must not come up as a
+        development server with demo login (``portal run`` alone sets development itself)."""
+        environment = overrides.pop("environment", None) or os.environ.get("PORTAL_ENV", "").strip()
+        if not environment:
+            raise SettingsError(MISSING_ENVIRONMENT)
         if environment not in ENVIRONMENTS:
             raise SettingsError(f"PORTAL_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}")
-        instance_dir = Path(overrides.pop("instance_dir", None) or os.environ.get("PORTAL_INSTANCE_DIR") or REPO_ROOT / "instance")
-        database_url = overrides.pop("database_url", None) or os.environ.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'portal.sqlite'}"
+        instance_dir = Path(overrides.pop("instance_dir", None) or os.environ.get("PORTAL_INSTANCE_DIR")
+                            or REPO_ROOT / "instance")
+        database_url = (overrides.pop("database_url", None) or os.environ.get("DATABASE_URL")
+                        or f"sqlite:///{instance_dir / 'portal.sqlite'}")
         if environment == "production" and database_url.startswith("sqlite"):
             # SQLite is fine for one node in development; production runs several workers
             # and nodes on one audit chain, which needs PostgreSQL.
@@ -54,6 +72,7 @@ class Settings:
             tenants_dir=Path(overrides.pop("tenants_dir", None) or default_tenants_dir()),
             themes_dir=Path(overrides.pop("themes_dir", None) or default_themes_dir()),
             bench_ceiling=_flag("PORTAL_BENCH_CEILING", overrides.pop("bench_ceiling", None)),
+            allow_demo_epd=_flag("PORTAL_ALLOW_DEMO_EPD", overrides.pop("allow_demo_epd", None)),
         )
         if overrides:
             raise TypeError(f"unknown settings: {', '.join(overrides)}")

@@ -25,6 +25,7 @@ import yaml
 from sqlalchemy import text
 
 from portal.audit.verify import verify_chain
+from portal.tenants.loader import tenant_document
 from support.access import PRIVATE_PAGE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,7 +62,7 @@ def cluster(platform, settings, tmp_path_factory):
     root = tmp_path_factory.mktemp("cluster")
     tenants = root / "tenants" / "zgt"
     tenants.mkdir(parents=True)
-    config = yaml.safe_load((REPO / "tenants" / "zgt" / "tenant.yaml").read_text())
+    config = tenant_document(REPO / "tenants" / "zgt", overlay=True)  # as the tests run it (PORTAL_ENV=testing)
     config["auth"]["trusted_proxies"] = ["127.0.0.1/32"]
     config["rate_limits"] = {"login_per_address": {"count": 10_000, "seconds": 60},
                              "login_per_card": {"count": 10_000, "seconds": 60}}

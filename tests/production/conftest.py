@@ -116,14 +116,20 @@ def _unavailable() -> str | None:
 
 
 def _tenants(root: Path, authority, helper_port: int) -> Path:
-    """ZGT as a hospital runs it: the test UZI CA (and its CRL) trusted, the Unix socket as
-    the proxy, no demo login; rate limits raised for a suite that logs in from one address."""
+    """ZGT as a hospital runs it (tenants/zgt/tenant.yaml without the development overlay):
+    the test UZI CA trusted with a CRL of each of its CAs, the Unix socket as the proxy, no
+    demo login; rate limits raised for a suite that logs in from one address. Two things
+    differ from a hospital: the small demo EPD stands in for its EPD (PORTAL_ALLOW_DEMO_EPD=1
+    in the environment), and the portal answers to zgt.localhost."""
     many = {"count": 100_000, "seconds": 60}
     tenants = copy_tenants(root / "tenants", {
-        "auth": {"demo_login": False, "trusted_ca_files": ["uzi/ca.pem"], "crl_files": ["uzi/issuing.crl"],
-                 "trusted_proxies": ["unix"], "helper_port": helper_port},
+        "hostnames": [HOST],
+        "connector": {"name": "demo", "settings": {"seed": 1001}},
+        "auth": {"demo_login": False, "trusted_ca_files": ["uzi/ca.pem"],
+                 "crl_files": ["uzi/issuing.crl", "uzi/root.crl"], "trusted_proxies": ["unix"],
+                 "helper_port": helper_port},
         "rate_limits": {name: many for name in ("login_per_address", "login_per_card", "search_per_provider")},
-    })
+    }, development=False)
     for other in tenants.iterdir():
         if other.is_dir() and other.name != TENANT:
             shutil.rmtree(other)  # one hospital is enough here
@@ -132,22 +138,14 @@ def _tenants(root: Path, authority, helper_port: int) -> Path:
     pem = serialization.Encoding.PEM
     (uzi / "ca.pem").write_bytes(authority.issuing.public_bytes(pem) + authority.root.public_bytes(pem))
     (uzi / "issuing.crl").write_bytes(authority.crl().public_bytes(pem))
+    (uzi / "root.crl").write_bytes(authority.root_crl().public_bytes(pem))
     return tenants
 
 
 def _crl_bundle(authority, path: Path) -> Path:
     """The CRLs nginx checks: it wants one for every CA of the chain (the root's too)."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    now = dt.datetime.now(dt.timezone.utc)
-    root_crl = (x509.CertificateRevocationListBuilder().issuer_name(authority.root.subject)
-                .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7))
-                .sign(authority.root_key, hashes.SHA256()))
     pem = serialization.Encoding.PEM
-    path.write_bytes(authority.crl().public_bytes(pem) + root_crl.public_bytes(pem))
+    path.write_bytes(authority.crl().public_bytes(pem) + authority.root_crl().public_bytes(pem))
     return path
 
 
@@ -239,6 +237,8 @@ def _production_env(database_url: str, instance: Path, tenants: Path, socket_pat
         "PORTAL_BIND": f"unix:{socket_path} 127.0.0.1:{tcp_port}",
         "PORTAL_WORKERS": "2", "PORTAL_THREADS": "4",
         "PORTAL_ZGT_SECRET_KEY": secrets.token_urlsafe(48),
+        # The small demo EPD stands in for the hospital's (see _tenants).
+        "PORTAL_ALLOW_DEMO_EPD": "1",
         # Production anchors the audit chains in signed checkpoints (portal.audit.checkpoints).
         "PORTAL_AUDIT_CHECKPOINTS": str(instance / "audit-checkpoints.log"),
         "PORTAL_AUDIT_SIGNING_KEY": new_key_pair()[0],

@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from portal.tenants.loader import OVERLAY_FILE, TENANT_FILE, merge_overlay, tenant_document
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("PORTAL_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -84,14 +86,18 @@ class PortalServer:
         return f"http://{host}:{self.port}{path}"
 
 
-def copy_tenants(target: Path, overrides: dict[str, dict]) -> Path:
-    """Copy the repository's tenant folders to ``target``, with the sections in ``overrides``
-    merged into every tenant.yaml (e.g. ``{"access": {"hap_ip_ranges": ["127.0.0.0/8"]}}``:
-    a browser on loopback is at a huisartsenpost). Returns ``target``."""
+def copy_tenants(target: Path, overrides: dict[str, object], *, development: bool = True) -> Path:
+    """Copy the repository's tenant folders to ``target``, with ``overrides`` merged into every
+    tenant.yaml as the development overlay is (mappings key by key, other values and the
+    connector replaced), e.g. ``{"access": {"hap_ip_ranges": ["127.0.0.0/8"]}}``: a browser on
+    loopback is at a huisartsenpost. Returns ``target``.
+
+    ``development``: each tenant as development and the tests run it, its overlay merged in
+    first (the overrides win over it); otherwise as production runs it, without the overlay.
+    Either way the copy holds no overlay file, so any PORTAL_ENV reads it the same."""
     shutil.copytree(REPO_ROOT / "tenants", target)
-    for path in target.glob("*/tenant.yaml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for section, values in overrides.items():
-            data.setdefault(section, {}).update(values)
+    for path in target.glob(f"*/{TENANT_FILE}"):
+        data = merge_overlay(tenant_document(path.parent, overlay=development), overrides)
+        (path.parent / OVERLAY_FILE).unlink(missing_ok=True)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target

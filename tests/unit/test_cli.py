@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 def run_portal(*args, env_extra=None, tmp_path=None):
     import os
 
-    env = {**os.environ, **(env_extra or {})}
+    env = {**os.environ, "PORTAL_ENV": "testing", **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "portal", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path or REPO, timeout=120)
 

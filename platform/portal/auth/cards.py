@@ -154,6 +154,13 @@ class UziAuthority:
                 x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(last).build())
         return builder.sign(self.issuing_key, hashes.SHA256())
 
+    def root_crl(self, *, next_update: dt.datetime | None = None) -> x509.CertificateRevocationList:
+        """An empty CRL of the root CA (what it publishes about the issuing CAs): with the
+        issuing CA's, the revocation data production asks for every trusted CA."""
+        last = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+        return (x509.CertificateRevocationListBuilder().issuer_name(self.root.subject).last_update(last)
+                .next_update(next_update or last + dt.timedelta(days=7)).sign(self.root_key, hashes.SHA256()))
+
     # Persistence, for the demo CA in the instance folder.
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

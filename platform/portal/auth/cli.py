@@ -69,7 +69,7 @@ def refresh_crls(tenant_id: str | None, timeout: float) -> None:
     """Download every tenant's CRLs (auth.crl_urls) into its crl_files."""
     settings = Settings.from_env()
     try:
-        tenants = load_tenants(settings.tenants_dir, settings.themes_dir)
+        tenants = load_tenants(settings.tenants_dir, settings.themes_dir, overlay=settings.development_overlay)
     except TenantConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)

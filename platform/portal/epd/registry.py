@@ -35,10 +35,16 @@ def build_connector(tenant, settings) -> Any:
 
     The class must offer ``from_config(tenant, settings)`` (``settings`` being the
     process-wide ``portal.settings.Settings``): it validates its own settings with
-    ``parse_settings`` and returns a ready instance.
+    ``parse_settings`` and returns a ready instance. Its ``ValueError`` (naming
+    ``connector.settings.<key>``) becomes a ``ConnectorError`` that names the tenant too.
     """
     cls = connector_class(tenant.connector.name)
-    return cls.from_config(tenant, settings)
+    try:
+        return cls.from_config(tenant, settings)
+    except ValueError as exc:
+        # A bad or missing connector setting, secret variable or file: name where it is.
+        folder = getattr(tenant, "folder", "") or "."
+        raise ConnectorError(f"tenant '{tenant.id}' ({folder}/tenant.yaml): {exc}") from None
 
 
 def parse_settings(model: type[M], raw: Mapping[str, Any]) -> M:

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from ..epd.registry import available_connectors
+from ..epd.registry import ConnectorError, available_connectors, build_connector
+from ..production import production_problems
 from ..settings import Settings
 from .loader import TenantConfigError, load_tenants
 from .schema import TenantConfig
@@ -19,16 +20,38 @@ def tenants_cli() -> None:
 
 @tenants_cli.command("check")
 def check() -> None:
-    """Validate every tenant; exit 1 naming file and key of each problem."""
+    """Validate every tenant as PORTAL_ENV would start it (the development overlay outside
+    production, the connector's own settings, and with PORTAL_ENV=production everything
+    production refuses); exit 1 naming file and key of each problem."""
     settings = Settings.from_env()
     try:
-        tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors())
+        tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors(),
+                               overlay=settings.development_overlay)
     except TenantConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(1)
+    problems = []
     for tenant in tenants:
-        click.echo(f"ok: {tenant.id} ({tenant.display_name}) — {', '.join(tenant.hostnames)}")
+        found = _connector_problems(tenant, settings)
+        if settings.production:
+            found += production_problems(tenant, settings)
+        problems += found
+        if not found:
+            click.echo(f"ok: {tenant.id} ({tenant.display_name}) — {', '.join(tenant.hostnames)}")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(1 if problems else 0)
+
+
+def _connector_problems(tenant: TenantConfig, settings: Settings) -> list[str]:
+    """Build the tenant's connector as start-up does (it checks its settings, secrets and
+    files, and connects to nothing), then let it go."""
+    try:
+        build_connector(tenant, settings).close()
+    except ConnectorError as exc:
+        return [str(exc)]
+    return []
 
 
 @tenants_cli.command("list")
@@ -36,7 +59,8 @@ def list_tenants() -> None:
     """One line per tenant: id, hostnames, connector, menus."""
     settings = Settings.from_env()
     try:
-        tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors())
+        tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors(),
+                               overlay=settings.development_overlay)
     except TenantConfigError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

@@ -39,8 +39,9 @@ def anchored(tmp_path):
 
 def _verify(tmp_path, database, *extra_env) -> subprocess.CompletedProcess:
     """``portal audit verify --tenant zgt`` as hospital IT runs it: a new process, no option."""
-    env = {**os.environ, "DATABASE_URL": database.url, "PORTAL_INSTANCE_DIR": str(tmp_path),
-           "PORTAL_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.log"), **dict(extra_env)}
+    env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": database.url,
+           "PORTAL_INSTANCE_DIR": str(tmp_path), "PORTAL_AUDIT_CHECKPOINTS": str(tmp_path / "checkpoints.log"),
+           **dict(extra_env)}
     env.pop("PORTAL_AUDIT_SIGNING_KEY", None)
     return subprocess.run([sys.executable, "-m", "portal", "audit", "verify", "--tenant", "zgt"],
                           capture_output=True, text=True, env=env, timeout=120)

@@ -38,7 +38,8 @@ def test_empty_chain_is_intact(database, chain_tenant):
 
 def test_changed_record_is_named(database, tampering, chain_tenant, chain):
     with tampering(database) as conn:
-        conn.execute(text("UPDATE audit_log SET data = 'Brief 99' WHERE tenant_id = :t AND seq = 3"), {"t": chain_tenant})
+        conn.execute(text("UPDATE audit_log SET data = 'Brief 99' WHERE tenant_id = :t AND seq = 3"),
+                     {"t": chain_tenant})
     result = verify_chain(database, chain_tenant)
     assert not result.intact and result.bad_seq == 3
     assert "record 3" in result.problem and "altered" in result.problem
@@ -148,7 +149,8 @@ def test_cli_verify_names_the_first_bad_record(tmp_path, tampering):
     with tampering(database) as conn:
         conn.execute(text("UPDATE audit_log SET grounds = 'x' WHERE tenant_id = 'zgt' AND seq = 2"))
     database.dispose()
-    env = {**__import__("os").environ, "DATABASE_URL": url, "PORTAL_INSTANCE_DIR": str(tmp_path)}
+    env = {**__import__("os").environ, "PORTAL_ENV": "testing", "DATABASE_URL": url,
+           "PORTAL_INSTANCE_DIR": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "portal", "audit", "verify", "--tenant", "zgt"],
                             capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 1

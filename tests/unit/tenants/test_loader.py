@@ -8,7 +8,7 @@ import yaml
 from portal.tenants import TenantConfigError, load_tenants
 
 REPO = Path(__file__).resolve().parents[3]
-CONNECTORS = ["demo"]
+CONNECTORS = ["demo", "fhir"]
 
 
 @pytest.fixture
@@ -75,9 +75,9 @@ def test_unknown_connector(tenants_dir):
 
 
 def test_hostname_used_twice(tenants_dir):
-    edit(tenants_dir, "mst", lambda d: d["hostnames"].append("zgt.localhost"))
+    edit(tenants_dir, "mst", lambda d: d["hostnames"].append("zorgverleners.zgt.nl"))
     found = problems(tenants_dir)
-    assert any("hostnames" in p and "zgt.localhost" in p for p in found), found
+    assert any("hostnames" in p and "zorgverleners.zgt.nl" in p for p in found), found
 
 
 def test_unknown_menu_item(tenants_dir):
