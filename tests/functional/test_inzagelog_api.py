@@ -8,15 +8,16 @@ from portal.audit import Action, AuditEvent, record
 from portal.audit.models import AuditRecord
 from portal.core.security import is_public
 from support.identifiers import make_bsn
+from support.inzagelog_api import api_access, strong_token
 
-TOKEN = "s3cret-token-for-the-patient-portal-0123456789"
+TOKEN = strong_token()
 TODAY = datetime.now(timezone.utc).date()
 BODY_PERIOD = {"from": (TODAY - timedelta(days=1)).isoformat(), "to": (TODAY + timedelta(days=1)).isoformat()}
 
 
 @pytest.fixture
-def token(monkeypatch):
-    monkeypatch.setenv("PORTAL_ZGT_INZAGELOG_TOKEN", TOKEN)
+def token(monkeypatch, app):
+    api_access(monkeypatch, app, token=TOKEN)
     return TOKEN
 
 
@@ -91,9 +92,12 @@ def test_bad_requests_get_an_operation_outcome(client, token, body, message):
 
 
 @pytest.mark.parametrize("tenant_id", ["zgt", "mst"])
-def test_without_a_configured_token_the_endpoint_does_not_exist(client, monkeypatch, tenant_id):
+def test_without_a_configured_token_the_endpoint_does_not_exist(client, app, monkeypatch, tenant_id):
     # ZGT names the variable but it is unset; MST names none.
     monkeypatch.delenv("PORTAL_ZGT_INZAGELOG_TOKEN", raising=False)
+    from portal.audit import api
+
+    api.configure(app)  # as create_app does
     assert _post(client, {"bsn": "999990019", **BODY_PERIOD}, token="anything").status_code == 404
 
 

@@ -57,13 +57,15 @@ from support.production import (
     postgres_unavailable,
     wait_until,
 )
-from support.tls import ServerCertificate, make_server_certificate
+from support.tls import ClientCertificate, ServerCertificate, make_client_certificate, make_server_certificate
 
 TENANT = "zgt"
 HOST = "zgt.localhost"
 #: A second name on the server certificate: the forger's page, same site as the portal.
 FORGER_HOST = "forger.zgt.localhost"
 DEMO_PATIENTS = 150
+#: The caller of the inzagelog API, by its client certificate (mutual TLS at nginx).
+API_CLIENT = "Patiëntenportaal ZGT"
 #: Seconds the helper waits for a PIN (short: a test waits that long to see it give up).
 PIN_TIMEOUT = 8
 
@@ -82,6 +84,7 @@ class Stack:
     platform: Platform       # the same database, in-process, for checks
     case: DemoCase
     processes: Processes
+    api_client: ClientCertificate | None = None  # the hospital's patient portal (mutual TLS)
     helper: HelperWindow | None = None   # portal-uzi-login serve, as the card holder sees it
     helper_url: str = ""                 # its loopback address, http://127.0.0.1:<port>
 
@@ -94,13 +97,16 @@ class Stack:
         assert tenant_id == TENANT
         return self.base_url + path
 
-    def client(self, *, card: bool = False) -> httpx.Client:
-        """An HTTPS client of the portal through nginx (holding the card when ``card``)."""
+    def client(self, *, card: bool = False, certificate: ClientCertificate | None = None) -> httpx.Client:
+        """An HTTPS client of the portal through nginx (holding the card when ``card``, or
+        presenting ``certificate``, e.g. the patient portal's)."""
         import ssl
 
         context = ssl.create_default_context(cafile=str(self.tls.ca_file))
         if card:
             context.load_cert_chain(str(self.card_cert), str(self.card_key))
+        if certificate is not None:
+            context.load_cert_chain(str(certificate.cert_file), str(certificate.key_file))
         return httpx.Client(transport=LoopbackTransport(verify=context), base_url=self.base_url, timeout=20)
 
     def log(self, name: str) -> str:
@@ -115,7 +121,7 @@ def _unavailable() -> str | None:
     return browser_unavailable() or postgres_unavailable(postgres_server())
 
 
-def _tenants(root: Path, authority, helper_port: int) -> Path:
+def _tenants(root: Path, authority, helper_port: int, api_client: ClientCertificate) -> Path:
     """ZGT as a hospital runs it (tenants/zgt/tenant.yaml without the development overlay):
     the test UZI CA trusted with a CRL of each of its CAs, the Unix socket as the proxy, no
     demo login; rate limits raised for a suite that logs in from one address. Two things
@@ -129,6 +135,8 @@ def _tenants(root: Path, authority, helper_port: int) -> Path:
                  "crl_files": ["uzi/issuing.crl", "uzi/root.crl"], "trusted_proxies": ["unix"],
                  "helper_port": helper_port},
         "rate_limits": {name: many for name in ("login_per_address", "login_per_card", "search_per_provider")},
+        # The hospital's patient portal calls the inzagelog API with its client certificate.
+        "audit": {"api_client_certificates": [{"name": API_CLIENT, "sha256": api_client.sha256}]},
     }, development=False)
     for other in tenants.iterdir():
         if other.is_dir() and other.name != TENANT:
@@ -146,6 +154,13 @@ def _crl_bundle(authority, path: Path) -> Path:
     """The CRLs nginx checks: it wants one for every CA of the chain (the root's too)."""
     pem = serialization.Encoding.PEM
     path.write_bytes(authority.crl().public_bytes(pem) + authority.root_crl().public_bytes(pem))
+    return path
+
+
+def _bundle(path: Path, *parts: Path) -> Path:
+    """One PEM file of ``parts``: nginx's client CAs (the UZI CAs and the patient portal's CA)
+    and their CRLs."""
+    path.write_bytes(b"".join(part.read_bytes() for part in parts))
     return path
 
 
@@ -185,7 +200,8 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("production")
     https_port, http_port, tcp_port, helper_port = free_port(), free_port(), free_port(), free_port()
-    tenants = _tenants(root, uzi_authority, helper_port)
+    api_client = make_client_certificate(root / "patient-portal", API_CLIENT)
+    tenants = _tenants(root, uzi_authority, helper_port, api_client)
     instance = root / "instance"
     with private_database(root, server=postgres_server()) as database_url:
         settings = Settings.from_env(environment="testing", database_url=database_url, instance_dir=instance,
@@ -205,8 +221,10 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
             conf = root / "nginx.conf"
             conf.write_text(nginx_conf(root, socket_path=socket_path, https_port=https_port, http_port=http_port,
                                        server_names=[HOST], certificate=tls.cert_file, key=tls.key_file,
-                                       client_ca=tenants / TENANT / "uzi" / "ca.pem",
-                                       crl=_crl_bundle(uzi_authority, root / "uzi-crls.pem")))
+                                       client_ca=_bundle(root / "client-cas.pem", tenants / TENANT / "uzi" / "ca.pem",
+                                                         api_client.ca_file),
+                                       crl=_bundle(root / "client-crls.pem", api_client.crl_file,
+                                                   _crl_bundle(uzi_authority, root / "uzi-crls.pem"))))
             nginx = processes.start("nginx", [NGINX, "-c", str(conf), "-p", str(root), "-e", str(root / "nginx-error.log")],
                                     stdout=subprocess.DEVNULL)
             stack = Stack(root, https_port, tcp_port, socket_path, tls, card_cert, card_key, platform, case, processes)
@@ -219,6 +237,7 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
                 "--pin-timeout", str(PIN_TIMEOUT), "--module", softhsm.library, "--token", CARD_LABEL],
                 stdin=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # SOFTHSM2_CONF: softhsm fixture
             wait_until(lambda: port_open(helper_port), "portal-uzi-login serve", helper)
+            stack.api_client = api_client
             stack.helper = HelperWindow(helper, root / "helper.log")
             stack.helper_url = f"http://127.0.0.1:{helper_port}"
             yield stack

@@ -14,6 +14,7 @@ import pytest
 from portal.audit.verify import verify_chain
 from support.access import confirm_fields, is_logged_in, selected_context
 from support.hardening import INTERNALS, forms_on, page_urls, post_rules, row_counts, token_on, with_limits
+from support.inzagelog_api import api_access, strong_token
 
 HOSTILE = [
     "A" * 20_000,
@@ -222,10 +223,11 @@ def test_inzagelog_api_with_malformed_json(client, app, monkeypatch):
         for body in MALFORMED_JSON:
             assert client.post("/api/inzagelog", data=body, content_type="application/json").status_code == 404
         return
-    monkeypatch.setenv(env, "t" * 40)
+    token = strong_token()
+    api_access(monkeypatch, app, token=token)
     for body in MALFORMED_JSON + [json.dumps({"bsn": v, "from": v, "to": v}).encode() for v in HOSTILE]:
         response = client.post("/api/inzagelog", data=body, content_type="application/json",
-                               headers={"Authorization": "Bearer " + "t" * 40})
+                               headers={"Authorization": "Bearer " + token})
         check_answer(response, body[:20])
         assert response.status_code == 400 and response.get_json()["resourceType"] == "OperationOutcome"
 

@@ -60,3 +60,48 @@ def make_server_certificate(folder: Path, hostnames: list[str]) -> ServerCertifi
     digest = hashes.Hash(hashes.SHA256())
     digest.update(spki)
     return ServerCertificate(ca_file, cert_file, key_file, base64.b64encode(digest.finalize()).decode("ascii"))
+
+
+@dataclass(frozen=True)
+class ClientCertificate:
+    """A system's TLS client certificate (mutual TLS), e.g. the hospital's patient portal."""
+
+    ca_file: Path    # PEM of the CA that issued it (what the proxy trusts)
+    crl_file: Path   # PEM of that CA's (empty) CRL: nginx checks one for every CA it trusts
+    cert_file: Path  # PEM of the certificate
+    key_file: Path   # PEM of its private key
+    sha256: str      # its SHA-256 fingerprint, hexadecimal (what the tenant YAML lists)
+    pem: str         # the certificate's PEM text
+
+
+def make_client_certificate(folder: Path, common_name: str) -> ClientCertificate:
+    """Write a CA with a CRL and a client certificate (clientAuth) for ``common_name`` into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    now = dt.datetime.now(dt.timezone.utc)
+    start, end = now - dt.timedelta(hours=1), now + dt.timedelta(days=2)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name(f"{common_name} CA")
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(start).not_valid_after(end)
+          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    client = (x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(ca.subject)
+              .public_key(key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(start).not_valid_after(end)
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+              .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+              .sign(ca_key, hashes.SHA256()))
+    crl = (x509.CertificateRevocationListBuilder().issuer_name(ca.subject).last_update(start)
+           .next_update(end).sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    paths = [folder / name for name in ("client-ca.pem", "client-ca.crl", "client.pem", "client.key")]
+    paths[0].write_bytes(ca.public_bytes(pem))
+    paths[1].write_bytes(crl.public_bytes(pem))
+    paths[2].write_bytes(client.public_bytes(pem))
+    paths[3].touch(mode=0o600)
+    paths[3].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    return ClientCertificate(*paths, client.fingerprint(hashes.SHA256()).hex(), client.public_bytes(pem).decode())

@@ -157,10 +157,30 @@ class RateLimitConfig(_Strict):
 
     login_per_address: RateLimit = Field(RateLimit(count=30, seconds=300),
                                          description="Login requests per client address")
-    login_per_card: RateLimit = Field(RateLimit(count=10, seconds=300),
-                                      description="Login attempts per UZI number (card)")
+    login_per_card: RateLimit = Field(RateLimit(count=10, seconds=300), description=(
+        "Login attempts per card, counted only once the certificate and the card's signature verified "
+        "(an attempt without the card counts per address only)"))
     search_per_provider: RateLimit = Field(RateLimit(count=120, seconds=300),
                                            description="Patient searches per logged-in provider")
+    inzagelog_api_per_address: RateLimit = Field(RateLimit(count=60, seconds=60),
+                                                 description="Calls of the inzagelog API per client address")
+
+
+class ApiClientCertificate(_Strict):
+    """A client certificate that may call the inzagelog API (mutual TLS at the proxy)."""
+
+    name: str = Field(min_length=1, max_length=120,
+                      description="Who holds it, as the audit log names the caller (e.g. 'Patiëntenportaal ZGT')")
+    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), hexadecimal, colons allowed: "
+                                    "openssl x509 -noout -fingerprint -sha256 -in client.pem")
+
+    @field_validator("sha256")
+    @classmethod
+    def _fingerprint(cls, value: str) -> str:
+        digits = value.replace(":", "").strip().lower()
+        if not re.fullmatch(r"[0-9a-f]{64}", digits):
+            raise ValueError("must be a SHA-256 fingerprint: 64 hexadecimal digits, colons allowed")
+        return digits
 
 
 class AuditConfig(_Strict):
@@ -168,6 +188,9 @@ class AuditConfig(_Strict):
 
     retention_years: int = Field(5, ge=5, description="NEN 7513 asks at least 5 years")
     api_token_env: str | None = Field(None, description="Environment variable holding the inzagelog API token")
+    api_client_certificates: tuple[ApiClientCertificate, ...] = Field((), description=(
+        "Client certificates (mutual TLS through the proxy) that may call the inzagelog API; with "
+        "api_token_env set as well, a call needs both"))
     system_name: str = Field("zorgverlenersportaal", description="Source system recorded with every event")
 
     @field_validator("api_token_env")

@@ -29,6 +29,7 @@ from sqlalchemy import bindparam, delete, select
 from werkzeug.exceptions import TooManyRequests
 
 from ..db import per_dialect
+from ..tenants.schema import RateLimit
 from .models import RateLimitCounter
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,13 @@ def _key(tenant_id: str, scope: str, who: str) -> str:
     return hashlib.sha256(f"{tenant_id}\x00{scope}\x00{who}".encode("utf-8", "replace")).hexdigest()
 
 
-def hit(scope: str, who: str, now: float | None = None) -> Verdict:
+def hit(scope: str, who: str, now: float | None = None, limit: RateLimit | None = None) -> Verdict:
     """Count one request of ``who`` (an address, UZI number, account id) in ``scope`` (a
-    field of the tenant's ``rate_limits``) and say whether it stays within the limit.
+    field of the tenant's ``rate_limits``, or any name with an explicit ``limit``) and say
+    whether it stays within the limit.
     Database errors propagate (the request then fails like any other without a database)."""
     tenant = current_app.extensions["portal.tenant"]
-    limit = getattr(tenant.rate_limits, scope)
+    limit = limit or getattr(tenant.rate_limits, scope)
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = _key(tenant.id, scope, who)
