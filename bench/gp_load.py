@@ -37,6 +37,8 @@ import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from portal_uzi_login.message import origin, signed_message
+
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _TOKEN = re.compile(r'name="patient" value="([^"]+)"')
@@ -99,15 +101,17 @@ class Browser:
         return self.request(kind, "POST", url, expect, data={"csrf_token": self.csrf, **data})
 
     def login(self, plan: dict, gp: dict) -> None:
-        """The UZI-pas login as the local helper does it: sign ``<tenant>|<challenge>``."""
+        """The UZI-pas login as the local helper does it: sign the login message for the
+        portal's origin, tenant and challenge (``portal_uzi_login.message``)."""
         page = self.get("login page", "/login")
         csrf = _CSRF_META.search(page.text)[1]
         challenge = self.request("login challenge", "POST", "/login/uzi/challenge",
                                  headers={"X-CSRFToken": csrf}, json={}).json()["challenge"]
         key = serialization.load_pem_private_key(gp["key"].encode(), None)
-        signature = key.sign(f"{plan['tenant']}|{challenge}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        portal = origin(f"https://{plan['host']}")  # the origin the portal sees behind its proxy
+        signature = key.sign(signed_message(portal, plan["tenant"], challenge), padding.PKCS1v15(), hashes.SHA256())
         self.request("login response", "POST", "/login/uzi/response", headers={"X-CSRFToken": csrf}, json={
-            "challenge": challenge, "certificate": gp["certificate"], "chain": gp["chain"],
+            "origin": portal, "challenge": challenge, "certificate": gp["certificate"], "chain": gp["chain"],
             "signature": base64.b64encode(signature).decode()})
         self.get("core.home", "/")
 
