@@ -23,7 +23,7 @@ def available_connectors() -> dict[str, Any]:
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 
-def connector_class(name: str) -> type:
+def connector_class(name: str) -> Any:
     eps = available_connectors()
     if name not in eps:
         raise ConnectorError(f"unknown connector '{name}' (registered: {', '.join(sorted(eps)) or 'none'})")
