@@ -42,6 +42,7 @@ from portal_uzi_login.message import origin, signed_message
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 _CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 _TOKEN = re.compile(r'name="patient" value="([^"]+)"')
+_CONTEXT = re.compile(r'name="patient_context" value="([^"]+)"')
 #: How many Dossier pages besides the overview one round opens (rotating over all of them).
 DOSSIER_PAGES_PER_ROUND = 3
 
@@ -146,8 +147,11 @@ def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> No
     if token is None or "access.choose" not in routes or "access.confirm" not in routes:
         raise UnexpectedAnswer("search (BSN) without a patient to choose")
     browser.post("access.choose", routes["access.choose"], {"patient": token[1]}, expect=302)
-    browser.get("access.confirm", routes["access.confirm"])
-    browser.post("access.proceed", routes["access.confirm"], {}, expect=302)
+    confirm = browser.get("access.confirm", routes["access.confirm"])
+    # "Ga verder met deze patiënt" is bound to the patient its page shows.
+    context = _CONTEXT.search(confirm.text)
+    browser.post("access.proceed", routes["access.confirm"], {"patient_context": context[1] if context else ""},
+                 expect=302)
     dossier = sorted(e for e in routes if e.startswith("record.") and e not in ("record.index", "record.letter")
                      and "<" not in routes[e])
     start = (round_no * DOSSIER_PAGES_PER_ROUND) % len(dossier) if dossier else 0
