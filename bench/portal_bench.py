@@ -46,10 +46,8 @@ from sqlalchemy import func, select
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_report  # noqa: E402
-from bench_setup import (HOST, REPO, TENANT, PortalDatabase, create_accounts, gp_plan,  # noqa: E402
-                         tenant_folders)
+from bench_setup import HOST, REPO, TENANT, PortalDatabase, create_accounts, gp_plan, tenant_folders  # noqa: E402
 from epd_cache import DEFAULT_SEED, cached_epd  # noqa: E402
-
 from portal.audit.checkpoints import new_key_pair  # noqa: E402
 from portal.audit.models import AuditRecord  # noqa: E402
 from portal.auth.cards import UziAuthority  # noqa: E402

@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_setup import HOST, REPO, TENANT, PortalDatabase, create_accounts, gp_plan, tenant_folders  # noqa: E402
 from epd_cache import DEFAULT_SEED, cached_epd  # noqa: E402
 from gp_load import Browser, UnexpectedAnswer, gp_round  # noqa: E402
-
 from portal import migrations  # noqa: E402
 from portal.audit.checkpoints import new_key_pair  # noqa: E402
 from portal.auth.cards import UziAuthority  # noqa: E402

@@ -34,7 +34,8 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 HOST = "zgt.localhost"
 pytestmark = [
     pytest.mark.multinode,
-    pytest.mark.skipif(NGINX is None, reason="nginx is not installed (Debian package nginx; scripts/install-system-deps.sh)"),
+    pytest.mark.skipif(NGINX is None,
+                       reason="nginx is not installed (Debian package nginx; scripts/install-system-deps.sh)"),
 ]
 
 

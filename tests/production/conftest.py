@@ -215,8 +215,9 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
         socket_path.parent.mkdir()
         processes = Processes(root)
         try:
+            env = _production_env(database_url, instance, tenants, socket_path, tcp_port)
             gunicorn = processes.start("gunicorn", [str(GUNICORN), "-c", str(GUNICORN_CONF), "portal.wsgi:application"],
-                                       cwd=root, env=_production_env(database_url, instance, tenants, socket_path, tcp_port))
+                                       cwd=root, env=env)
             wait_until(lambda: socket_path.exists() and port_open(tcp_port), "gunicorn", gunicorn)
             conf = root / "nginx.conf"
             conf.write_text(nginx_conf(root, socket_path=socket_path, https_port=https_port, http_port=http_port,
@@ -225,8 +226,9 @@ def stack(tmp_path_factory, uzi_authority, softhsm) -> Iterator[Stack]:
                                                          api_client.ca_file),
                                        crl=_bundle(root / "client-crls.pem", api_client.crl_file,
                                                    _crl_bundle(uzi_authority, root / "uzi-crls.pem"))))
-            nginx = processes.start("nginx", [NGINX, "-c", str(conf), "-p", str(root), "-e", str(root / "nginx-error.log")],
-                                    stdout=subprocess.DEVNULL)
+            nginx = processes.start(
+                "nginx", [NGINX, "-c", str(conf), "-p", str(root), "-e", str(root / "nginx-error.log")],
+                stdout=subprocess.DEVNULL)
             stack = Stack(root, https_port, tcp_port, socket_path, tls, card_cert, card_key, platform, case, processes)
             with stack.client() as client:
                 wait_until(lambda: client.get("/login").status_code == 200, "nginx in front of gunicorn", nginx)

@@ -41,7 +41,7 @@ def _load_provider(user_id: str):
     tenant = current_app.extensions["portal.tenant"]
     if account is None or not account.active or account.tenant_id != tenant.id:
         return None
-    return provider_from(account, session.get("auth_card_type", ""))
+    return provider_from(account, session.get("auth_card_type", ""))  # type: ignore[arg-type]  # a row reads as an Account
 
 
 def _require_login():

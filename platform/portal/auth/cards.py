@@ -10,6 +10,7 @@ outside production.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,7 +143,7 @@ class UziAuthority:
             .sign(self.issuing_key, hashes.SHA256()))
         return Card(key=key, certificate=certificate, chain=[self.issuing])
 
-    def crl(self, revoked: list[x509.Certificate] = (), *, last_update: dt.datetime | None = None,
+    def crl(self, revoked: Sequence[x509.Certificate] = (), *, last_update: dt.datetime | None = None,
             next_update: dt.datetime | None = None) -> x509.CertificateRevocationList:
         """A CRL of the issuing CA listing ``revoked``."""
         now = dt.datetime.now(dt.timezone.utc)
@@ -170,11 +171,16 @@ class UziAuthority:
 
     @classmethod
     def load(cls, folder: Path) -> "UziAuthority":
-        parts = []
-        for stem in ("root", "issuing"):
-            parts.append(serialization.load_pem_private_key((folder / f"{stem}.key").read_bytes(), None))
-            parts.append(x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes()))
-        return cls(*parts)
+        def key(stem: str) -> rsa.RSAPrivateKey:
+            loaded = serialization.load_pem_private_key((folder / f"{stem}.key").read_bytes(), None)
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise ValueError(f"{folder / stem}.key is not an RSA key")
+            return loaded
+
+        def certificate(stem: str) -> x509.Certificate:
+            return x509.load_pem_x509_certificate((folder / f"{stem}.pem").read_bytes())
+
+        return cls(key("root"), certificate("root"), key("issuing"), certificate("issuing"))
 
 
 def write_private(path: Path, key: rsa.RSAPrivateKey) -> None:

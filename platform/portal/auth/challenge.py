@@ -24,11 +24,12 @@ from sqlalchemy import delete, insert, select, update
 
 from portal_uzi_login.message import confirmation_code, signed_message
 
+from ..db import table_of
 from .errors import LoginRefused
 from .models import LoginChallenge
 from .sessions import aware, utcnow
 
-_table = LoginChallenge.__table__
+_table = table_of(LoginChallenge)
 CHALLENGE_BYTES = 32
 
 

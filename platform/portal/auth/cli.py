@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from ..settings import Settings
 from ..tenants import TenantConfigError, load_tenants
 from .trust import build_trust, load_crl
+from .uzi import crl_signed_by
 
 
 @click.group("auth", help="UZI-pas login: certificate revocation lists.")
@@ -41,7 +42,7 @@ def refresh_tenant_crls(tenant, client: httpx.Client) -> list[str]:
             problems.append(f"{tenant.id}: {url}: {type(exc).__name__}: {exc}")
             continue
         issuers = [ca for ca in anchors if ca.subject == crl.issuer]
-        if not any(crl.is_signature_valid(ca.public_key()) for ca in issuers):
+        if not any(crl_signed_by(crl, ca) for ca in issuers):
             problems.append(f"{tenant.id}: {url}: not signed by a trusted CA certificate of this tenant")
             continue
         if target.exists():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
 from ..settings import SettingsError
@@ -36,7 +37,7 @@ def _folder(app: Flask) -> Path:
     return app.extensions["portal.platform"].settings.instance_dir / "demo-uzi"
 
 
-def demo_authority(app: Flask) -> tuple[UziAuthority, object]:
+def demo_authority(app: Flask) -> tuple[UziAuthority, rsa.RSAPrivateKey]:
     """The demo CA and the demo cards' key, created in the instance folder on first use."""
     cached = app.extensions.get("portal.auth.demo")
     if cached is not None:
@@ -49,6 +50,8 @@ def demo_authority(app: Flask) -> tuple[UziAuthority, object]:
             write_private(folder / "card.key", new_key())
         authority = UziAuthority.load(folder)
         key = serialization.load_pem_private_key((folder / "card.key").read_bytes(), None)
+    if not isinstance(key, rsa.RSAPrivateKey):  # a UZI-pas key is RSA-2048; anything else is not ours
+        raise ValueError(f"{folder / 'card.key'} is not an RSA key")
     app.extensions["portal.auth.demo"] = (authority, key)
     return authority, key
 

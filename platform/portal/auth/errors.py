@@ -36,7 +36,8 @@ MESSAGES: dict[str, str] = {
     "untrusted_proxy": "Dit verzoek komt niet via de beveiligde verbinding van het ziekenhuis.",
     "demo_login_disabled": "Inloggen met een demopas is hier niet mogelijk.",
     "audit_unavailable": "Inloggen is op dit moment niet mogelijk. Probeer het later opnieuw.",
-    "too_many_attempts": "U hebt te vaak achter elkaar geprobeerd in te loggen. Wacht enkele minuten en probeer het opnieuw.",
+    "too_many_attempts": ("U hebt te vaak achter elkaar geprobeerd in te loggen. Wacht enkele minuten en probeer het "
+                          "opnieuw."),
 }
 #: HTTP status of the codes that are not 401.
 STATUSES: dict[str, int] = {"too_many_attempts": 429}

@@ -23,13 +23,14 @@ from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select,
 from werkzeug.datastructures import CallbackDict
 
 from ..accounts.models import Account
+from ..db import table_of
 from .models import SessionRecord
 
 #: Activity is written back at most this often (not on every request), which bounds the
 #: error of the idle timeout while sparing the database a write per page view.
 TOUCH_INTERVAL = timedelta(seconds=30)
-_table = SessionRecord.__table__
-_accounts = Account.__table__
+_table = table_of(SessionRecord)
+_accounts = table_of(Account)
 #: The logged-in account comes with the session row (one query for both): Flask-Login asks
 #: for it on every request (``portal.auth._load_provider``).
 ACCOUNT_FIELDS = ("id", "tenant_id", "uzi_number", "name", "role", "agb_code", "practice_agb", "practice_name",
@@ -134,7 +135,8 @@ class DatabaseSessionInterface(SessionInterface):
             data = self.serializer.loads(row.data)
         except ValueError:
             data = {}
-        opened = ServerSession(data, token=token, created_at=aware(row.created_at), last_seen_at=aware(row.last_seen_at))
+        opened = ServerSession(data, token=token, created_at=aware(row.created_at),
+                               last_seen_at=aware(row.last_seen_at))
         if row.account__id is not None:
             opened.account = SimpleNamespace(**{name: getattr(row, f"account__{name}")
                                                 for name in (*ACCOUNT_FIELDS, *self.account_extras)})
@@ -160,8 +162,8 @@ class DatabaseSessionInterface(SessionInterface):
             return
         if not session.modified and session.last_seen_at and now - session.last_seen_at < TOUCH_INTERVAL:
             return
-        values = dict(key=token_hash(session.token), last_seen_at=now,
-                      expires_at=min(now + idle, session.created_at + lifetime))
+        started = session.created_at or now
+        values = dict(key=token_hash(session.token), last_seen_at=now, expires_at=min(now + idle, started + lifetime))
         if session.modified:
             values.update(data=self.serializer.dumps(dict(session)), account_id=_account_id(session))
         # A single UPDATE: autocommit spares the transaction's round trips.

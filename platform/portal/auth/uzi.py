@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
@@ -29,6 +29,17 @@ _UZI_NAME = re.compile(
     r"(?P<ca_oid>[0-9]+(?:\.[0-9]+)+)-(?P<version>[0-9]+)-(?P<uzi_number>[0-9]{9})-(?P<card_type>[ZNMS])"
     r"-(?P<subscriber>[0-9]{8})-(?P<role>[0-9]{2}\.[0-9]{3})-(?P<agb_code>[0-9]{8})")
 
+
+
+#: Key types a CRL can be signed with (others, such as X25519, can only agree keys).
+_SIGNING_KEYS = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, dsa.DSAPublicKey, ed25519.Ed25519PublicKey,
+                 ed448.Ed448PublicKey)
+
+
+def crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    """Is ``crl`` signed by ``issuer``'s key?"""
+    key = issuer.public_key()
+    return isinstance(key, _SIGNING_KEYS) and crl.is_signature_valid(key)
 
 @dataclass(frozen=True, slots=True)
 class UziIdentity:
@@ -172,7 +183,7 @@ def _require_not_revoked(chain: list[x509.Certificate], trust: TrustStore, at: d
     for position, cert in enumerate(chain[:-1]):
         issuer = chain[position + 1]
         crls = [crl for crl in trust.crls
-                if crl.issuer == issuer.subject and crl.is_signature_valid(issuer.public_key())]
+                if crl.issuer == issuer.subject and crl_signed_by(crl, issuer)]
         current = [crl for crl in crls if crl.next_update_utc is not None and crl.next_update_utc >= at
                    and crl.last_update_utc <= at]
         if not current:

@@ -71,9 +71,13 @@ class AccountRegistration(_Strict):
 class AuthConfig(_Strict):
     """UZI-pas login settings."""
 
-    trusted_ca_files: tuple[str, ...] = Field((), description="PEM files (relative to the tenant folder) of trusted UZI CA certificates")
-    crl_files: tuple[str, ...] = Field((), description="CRL files (relative to the tenant folder), refreshed by 'portal auth refresh-crls'")
-    crl_urls: tuple[str, ...] = Field((), description="Where 'portal auth refresh-crls' fetches each CRL; the n-th URL is saved to the n-th crl_files entry")
+    trusted_ca_files: tuple[str, ...] = Field(
+        (), description="PEM files (relative to the tenant folder) of trusted UZI CA certificates")
+    crl_files: tuple[str, ...] = Field(
+        (), description="CRL files (relative to the tenant folder), refreshed by 'portal auth refresh-crls'")
+    crl_urls: tuple[str, ...] = Field(
+        (), description="Where 'portal auth refresh-crls' fetches each CRL; the n-th URL is saved to the n-th "
+                        "crl_files entry")
     allowed_card_types: tuple[str, ...] = ("Z",)
     allowed_roles: tuple[str, ...] = ("01.015", "01.047")
     demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
@@ -83,7 +87,8 @@ class AuthConfig(_Strict):
         "same machine), or the proxy's address or network (CIDR) when it connects over TCP"))
     client_cert_header: str = "X-SSL-Client-Cert"
     challenge_seconds: int = Field(120, ge=10, le=900)
-    helper_port: int = Field(8723, ge=1024, le=65535, description="Loopback port of 'portal-uzi-login serve' on the GP's PC")
+    helper_port: int = Field(8723, ge=1024, le=65535,
+                             description="Loopback port of 'portal-uzi-login serve' on the GP's PC")
     registration: AccountRegistration = AccountRegistration()
 
     @model_validator(mode="after")
@@ -219,7 +224,8 @@ class TenantConfig(_Strict):
     sessions: SessionConfig = SessionConfig()
     audit: AuditConfig = AuditConfig()
     rate_limits: RateLimitConfig = RateLimitConfig()
-    secret_key_env: str | None = Field(None, description="Environment variable with this tenant's session secret (required in production)")
+    secret_key_env: str | None = Field(
+        None, description="Environment variable with this tenant's session secret (required in production)")
     timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "
                           "every time shown is read in it, whatever zone the server runs in")
 

@@ -28,12 +28,12 @@ from flask_login import current_user
 from sqlalchemy import bindparam, delete, select
 from werkzeug.exceptions import TooManyRequests
 
-from ..db import per_dialect
+from ..db import per_dialect, table_of
 from ..tenants.schema import RateLimit
 from .models import RateLimitCounter
 
 log = logging.getLogger(__name__)
-_table = RateLimitCounter.__table__
+_table = table_of(RateLimitCounter)
 
 #: Roughly one hit in this many also deletes expired counters.
 PURGE_ONE_IN = 200

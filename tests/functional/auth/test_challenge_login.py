@@ -80,7 +80,8 @@ def _broken_cards(authority, key, gp):
     ]
 
 
-def test_every_certificate_rule_refuses_with_its_code(tst_app, uzi_authority, card_key, gp, uzi_platform, client_for, exchange):
+def test_every_certificate_rule_refuses_with_its_code(tst_app, uzi_authority, card_key, gp, uzi_platform, client_for,
+                                                      exchange):
     revoked, cases = _broken_cards(uzi_authority, card_key, gp)
     crl_path = Path(uzi_platform.tenants["tst"].folder) / "uzi" / "issuing.crl"
     original = crl_path.read_bytes()
