@@ -10,7 +10,7 @@ DEMO_PATIENTS ?= 2000
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install node-deps system-deps migrate demo run test test-fast screenshots scan bench clean
+.PHONY: help install node-deps system-deps migrate demo run test test-fast lint screenshots scan bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -51,8 +51,12 @@ run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.loca
 	@echo "Open http://zgt.localhost:$(PORT) and http://mst.localhost:$(PORT)"
 	$(PORTAL) run --host $(HOST) --port $(PORT)
 
-test: system-deps install ## Run the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
+test: system-deps install lint ## Run the linters, then the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest
+
+lint: install ## ruff (style, imports) and mypy (types) over the whole tree
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 screenshots: system-deps install ## Refresh docs/screenshots (the README's pictures) from the browser tests
 	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py tests/e2e/test_browser_patient_bar.py
