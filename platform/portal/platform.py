@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask
 
+from . import context
 from .db import Database
 from .dispatch import HostDispatcher
 from .epd.registry import ConnectorError, available_connectors
@@ -29,7 +30,7 @@ class Platform:
     def close(self) -> None:
         """Release database connections (the portal's and the connectors' own)."""
         for app in self.apps.values():
-            app.extensions["portal.connector"].close()
+            context.connector_of(app).close()
         self.database.dispose()
 
     @property

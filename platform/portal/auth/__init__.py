@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 
+from .. import context
 from ..core.security import is_public
 from .demo import check_demo_setting
 from .sessions import AccountExtras, DatabaseSessionInterface
@@ -38,7 +39,7 @@ def _load_provider(user_id: str):
         accounts = Account.__table__
         with get_database().autocommit() as conn:
             account = conn.execute(select(accounts).where(accounts.c.id == int(user_id))).first()
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     if account is None or not account.active or account.tenant_id != tenant.id:
         return None
     return provider_from(account, session.get("auth_card_type", ""))  # type: ignore[arg-type]  # a row reads as an Account
@@ -59,8 +60,8 @@ def init_portal_app(app: Flask, account_extras: AccountExtras | None = None) -> 
     """Register the login blueprint, the database sessions (with the features' per-account
     ``account_extras``, see ``sessions``) and the login requirement of every page."""
     app.register_blueprint(bp)
-    platform = app.extensions["portal.platform"]
-    tenant = app.extensions["portal.tenant"]
+    platform = context.platform_of(app)
+    tenant = context.tenant_of(app)
     check_demo_setting(tenant, platform.settings)
     if platform.settings.production:
         # __Host-: the browser only accepts it over HTTPS, for this host, for path "/".

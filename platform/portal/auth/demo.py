@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 
+from .. import context
 from ..settings import SettingsError
 from .cards import Card, UziAuthority, new_key, write_private
 
@@ -29,12 +30,12 @@ def check_demo_setting(tenant, settings) -> None:
 
 
 def demo_enabled(app: Flask) -> bool:
-    tenant = app.extensions["portal.tenant"]
-    return tenant.auth.demo_login and not app.extensions["portal.platform"].settings.production
+    tenant = context.tenant_of(app)
+    return tenant.auth.demo_login and not context.platform_of(app).settings.production
 
 
 def _folder(app: Flask) -> Path:
-    return app.extensions["portal.platform"].settings.instance_dir / "demo-uzi"
+    return context.platform_of(app).settings.instance_dir / "demo-uzi"
 
 
 def demo_authority(app: Flask) -> tuple[UziAuthority, rsa.RSAPrivateKey]:

@@ -25,10 +25,11 @@ import secrets
 from dataclasses import dataclass
 
 from cryptography import x509
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask_login import UserMixin, login_user, logout_user
 from sqlalchemy import select
 
+from .. import context
 from ..accounts.models import Account
 from ..audit import Action, AuditEvent, AuditWriteError, record
 from ..db import get_session
@@ -77,7 +78,7 @@ def audit_attempt(outcome: str, method: str, code: str | None = None, identity: 
     """Audit a login, logout or refusal of a provider whose card was verified (``identity``)
     or who is logged in (``account``). Never call it with an unverified certificate's
     identity: ``audit_claimed`` is for those."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     details = {"method": method}
     if code:
         details["code"] = code
@@ -96,7 +97,7 @@ def audit_attempt(outcome: str, method: str, code: str | None = None, identity: 
 def audit_claimed(method: str, code: str, cert: x509.Certificate | None) -> None:
     """Audit a refused attempt whose card was not shown to be there: no provider named,
     only the UZI number the certificate claims (when it has a readable one)."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     details = {"method": method, "code": code, "verified": "no"}
     claimed = _identity_for_audit(cert)
     if claimed is not None:
@@ -113,8 +114,8 @@ def login_binding() -> str:
 
 
 def issue_challenge(app: Flask) -> str:
-    tenant = app.extensions["portal.tenant"]
-    with app.extensions["portal.db"].engine.begin() as conn:
+    tenant = context.tenant_of(app)
+    with context.platform_of(app).database.engine.begin() as conn:
         return challenges.issue(conn, tenant.id, login_binding(), tenant.auth.challenge_seconds)
 
 
@@ -164,7 +165,7 @@ def login_with_certificate(app: Flask, cert: x509.Certificate, chain: list[x509.
 
     Raises ``LoginRefused`` (already audited) on any failure.
     """
-    tenant = app.extensions["portal.tenant"]
+    tenant = context.tenant_of(app)
     try:
         identity = verify_certificate(cert, chain, trust_for(app))
         if proof is not None:
@@ -199,7 +200,7 @@ def start_session(account: Account, card_type: str) -> None:
     session["auth_card_type"] = card_type
     session["auth_login_at"] = utcnow()
     login_user(provider_from(account, card_type))
-    with current_app.extensions["portal.db"].engine.begin() as conn:
+    with context.database().engine.begin() as conn:
         purge_expired(conn)
 
 

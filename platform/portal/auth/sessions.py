@@ -22,6 +22,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import ColumnElement, Select, bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
+from .. import context
 from ..accounts.models import Account
 from ..db import table_of
 from .models import SessionRecord
@@ -100,7 +101,7 @@ class ServerSession(CallbackDict, SessionMixin):
 
 
 def _lifetimes(app: Flask) -> tuple[timedelta, timedelta]:
-    config = app.extensions["portal.tenant"].sessions
+    config = context.tenant_of(app).sessions
     return timedelta(minutes=config.idle_timeout_minutes), timedelta(hours=config.absolute_lifetime_hours)
 
 
@@ -120,8 +121,8 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 128:
             return ServerSession()
-        tenant_id = app.extensions["portal.tenant"].id
-        database = app.extensions["portal.db"]
+        tenant_id = context.tenant_of(app).id
+        database = context.platform_of(app).database
         now = utcnow()
         # One statement (two for an expired session, each complete on its own): autocommit.
         with database.autocommit() as conn:
@@ -145,7 +146,7 @@ class DatabaseSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:  # type: ignore[override]
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
-        database = app.extensions["portal.db"]
+        database = context.platform_of(app).database
         if session.accessed:
             response.vary.add("Cookie")
         if not session:
@@ -177,14 +178,14 @@ class DatabaseSessionInterface(SessionInterface):
         """Store a new session (or the same data under a new id) and set its cookie."""
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
-        with app.extensions["portal.db"].engine.begin() as conn:
+        with context.platform_of(app).database.engine.begin() as conn:
             if session.rotate and session.token is not None:
                 conn.execute(_DELETE, {"key": token_hash(session.token)})
                 session.token = None
             session.token = secrets.token_urlsafe(32)
             session.created_at = now
             conn.execute(insert(_table).values(
-                id_hash=token_hash(session.token), tenant_id=app.extensions["portal.tenant"].id,
+                id_hash=token_hash(session.token), tenant_id=context.tenant_of(app).id,
                 account_id=_account_id(session), data=self.serializer.dumps(dict(session)),
                 created_at=now, last_seen_at=now, expires_at=min(now + idle, now + lifetime)))
         response.set_cookie(name, session.token, domain=domain, path=path, secure=self.get_cookie_secure(app),

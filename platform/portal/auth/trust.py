@@ -12,6 +12,7 @@ from pathlib import Path
 from cryptography import x509
 from flask import Flask
 
+from .. import context
 from .uzi import TrustStore
 
 _lock = threading.Lock()
@@ -52,7 +53,7 @@ def build_trust(tenant, extra_anchors: tuple[x509.Certificate, ...] = ()) -> Tru
 
 def trust_for(app: Flask) -> TrustStore:
     """The app's current trust store (rebuilt when a CRL file changed)."""
-    tenant = app.extensions["portal.tenant"]
+    tenant = context.tenant_of(app)
     paths = [Path(tenant.folder) / name for name in tenant.auth.crl_files]
     state = _crl_state(paths)
     cached = app.extensions.get("portal.auth.trust")

@@ -14,6 +14,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
+from .. import context
 from ..accounts.models import Account
 from ..core.security import from_trusted_proxy, public_endpoint
 from ..db import get_session
@@ -60,7 +61,7 @@ def login():
         return redirect(url_for("core.home"))
     accounts = []
     if demo_enabled(current_app):
-        tenant = current_app.extensions["portal.tenant"]
+        tenant = context.tenant()
         accounts = get_session().scalars(select(Account).where(
             Account.tenant_id == tenant.id, Account.active.is_(True)).order_by(Account.name).limit(50)).all()
     return render_template("auth/login.html", demo_accounts=accounts, demo=demo_enabled(current_app))
@@ -71,7 +72,7 @@ def login():
 def challenge():
     """A new challenge, its lifetime, and the confirmation code the page shows: the card
     helper shows the same code (computed from the challenge) next to its PIN question."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     issued = issue_challenge(current_app)
     return jsonify(challenge=issued, expires_in=tenant.auth.challenge_seconds,
                    code=challenges.confirmation_code(issued))
@@ -84,13 +85,13 @@ def response():
     ``origin`` the answer names (the helper names the one it signed for) must be that
     origin, and the signature is checked over this origin whatever the answer says."""
     payload = request.get_json(silent=True)
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     origin = own_origin()
     cert = None
     try:
         if not isinstance(payload, dict) or not {"challenge", "certificate", "signature"} <= payload.keys():
             raise LoginRefused("request_invalid")
-        with current_app.extensions["portal.db"].engine.begin() as conn:
+        with context.database().engine.begin() as conn:
             challenges.redeem(conn, payload["challenge"], tenant.id, session.get(BINDING_KEY))
         cert, chain = parse_certificates(payload["certificate"], payload.get("chain", []))
         if payload.get("origin", origin) != origin:
@@ -110,7 +111,7 @@ def response():
 @public_endpoint
 def tls_login():
     """The proxy verified the card in the TLS handshake and forwards its certificate."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     header = request.headers.get(tenant.auth.client_cert_header, "")
     cert = None
     try:
@@ -141,7 +142,7 @@ def _login_page_with(exc: LoginRefused):
 @public_endpoint
 def demo_login():
     """Sign a fresh challenge with the server-held demo card, then the ordinary checks."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     if not demo_enabled(current_app):
         return _login_page_with(refuse(LoginRefused("demo_login_disabled"), "demo"))
     account = get_session().get(Account, request.form.get("account_id", type=int) or -1)
@@ -153,7 +154,7 @@ def demo_login():
     signature = card.sign(challenges.signed_message(origin, tenant.id, issued))
     target = _next_url()
     try:
-        with current_app.extensions["portal.db"].engine.begin() as conn:
+        with context.database().engine.begin() as conn:
             challenges.redeem(conn, issued, tenant.id, session.get(BINDING_KEY))
         login_with_certificate(current_app, card.certificate, card.chain, "demo",
                                proof=lambda: challenges.verify_signature(

@@ -23,11 +23,12 @@ import random
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, jsonify, request
 from flask_login import current_user
 from sqlalchemy import bindparam, delete, select
 from werkzeug.exceptions import TooManyRequests
 
+from .. import context
 from ..db import per_dialect, table_of
 from ..tenants.schema import RateLimit
 from .models import RateLimitCounter
@@ -75,12 +76,12 @@ def hit(scope: str, who: str, now: float | None = None, limit: RateLimit | None 
     field of the tenant's ``rate_limits``, or any name with an explicit ``limit``) and say
     whether it stays within the limit.
     Database errors propagate (the request then fails like any other without a database)."""
-    tenant = current_app.extensions["portal.tenant"]
+    tenant = context.tenant()
     limit = limit or getattr(tenant.rate_limits, scope)
     now = time.time() if now is None else now
     window = int(now // limit.seconds)
     key = _key(tenant.id, scope, who)
-    database = current_app.extensions["portal.db"]
+    database = context.database()
     # Autocommit: the upsert is atomic on its own, and the previous window is closed, so
     # reading it needs no shared transaction; this spares BEGIN and COMMIT round trips.
     with database.autocommit() as conn:
