@@ -129,7 +129,8 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     try:
         with database.engine.connect() as conn:
             try:
-                appended = [_append(conn, event, event.system or app_system or DEFAULT_SYSTEM) for event in events]
+                appended = [_append_in(conn, database.dialect, event, event.system or app_system or DEFAULT_SYSTEM)
+                            for event in events]
                 conn.commit()
             except BaseException:
                 conn.rollback()
@@ -139,6 +140,16 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
     for seq, digest in appended:
         _anchor(database, events[0].tenant_id, seq, digest)
+
+
+def _append_in(conn: Connection, dialect: str, event: AuditEvent, system: str) -> tuple[int, str]:
+    """Append in the open transaction: on PostgreSQL one statement (the head stays locked
+    by this transaction until it ends), elsewhere lock, insert, advance."""
+    if dialect == "postgresql":
+        row = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
+        if row is not None:
+            return row[0], row[1]
+    return _append(conn, event, system)
 
 
 def _statement_values(event: AuditEvent, system: str) -> dict:
