@@ -240,3 +240,20 @@ def fhir_server():
     from portal_connectors.fhir.testing import shared_server
 
     return shared_server()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    """One Playwright driver for the whole run: the browser suites (tests/e2e and
+    tests/production) each launch their own Chromium from it. Playwright's sync API allows
+    one running driver per process, and session fixtures of both suites live until the end
+    of the run."""
+    from support.browser import browser_unavailable
+
+    reason = browser_unavailable()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright

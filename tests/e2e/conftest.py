@@ -117,13 +117,10 @@ def portal(tmp_path_factory) -> Iterator[Portal]:
 
 
 @pytest.fixture(scope="session")
-def browser(portal):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def browser(portal, playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

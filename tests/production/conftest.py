@@ -268,15 +268,12 @@ def _production_env(database_url: str, instance: Path, tenants: Path, socket_pat
 
 
 @pytest.fixture(scope="session")
-def browser(stack):
+def browser(stack, playwright_driver):
     """Debian's Chromium, trusting the test server certificate by its public key only."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-            *CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={stack.tls.spki_sha256}"])
-        yield browser
-        browser.close()
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=[
+        *CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={stack.tls.spki_sha256}"])
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
