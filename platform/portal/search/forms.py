@@ -55,8 +55,30 @@ NOTHING_FILLED = (f"{TOO_LITTLE} Zoek op patiëntnummer, op BSN, op (deel van) g
 
 MAX_LENGTH = 100
 _PATIENT_NUMBER = re.compile(r"[A-Za-z0-9-]{1,20}")
-_HOUSE_NUMBER = re.compile(r"(\d{1,5})\s*[-/ ]?\s*[A-Za-z0-9]{0,6}")
+_HOUSE_NUMBER = re.compile(r"(\d{1,5})\s*[-/ ]?\s*([A-Za-z0-9]{0,6})")
 OLDEST_BIRTH_YEAR = 1880
+
+
+@dataclass(frozen=True)
+class HouseNumber:
+    """A house number as typed: the number and its addition ("7a", "7-2", "7 A" give 7 with
+    "a", "2", "a"). ``addition`` is lower case without separators, or None."""
+
+    number: int
+    addition: str | None = None
+
+    def matches(self, number: int | None, addition: str | None) -> bool:
+        """The patient's number equals ``number``; when an addition was typed, the patient's
+        addition (written in any of the usual ways) equals it too."""
+        if number != self.number:
+            return False
+        return self.addition is None or normalise_addition(addition) == self.addition
+
+
+def normalise_addition(addition: str | None) -> str | None:
+    """"-2", " 2", "/2" and "2" are one addition; "A" and "a" too. Empty gives None."""
+    text = re.sub(r"[\s/-]", "", addition or "").lower()
+    return text or None
 
 
 @dataclass(frozen=True)
@@ -86,11 +108,14 @@ class Refinements:
                 return False
         return True
 
-    def match_address(self, postcode: str | None, house_number: int | None) -> bool:
+    def match_address(self, postcode: str | None, house_number: int | None, addition: str | None = None) -> bool:
+        """The patient's address matches the postcode and house number (with its addition,
+        when one was typed) filled in beyond the search's combination."""
         v = self.values
         if "postcode" in v and postcode != v["postcode"]:
             return False
-        return "house_number" not in v or house_number == v["house_number"]
+        wanted = v.get("house_number")
+        return not isinstance(wanted, HouseNumber) or wanted.matches(house_number, addition)
 
 
 @dataclass
@@ -134,7 +159,11 @@ def parse_search(form: Mapping[str, str], today: date) -> SearchForm:
     for kind, fields in COMBINATIONS:
         if all(name in parsed for name in fields):
             result.criteria = _criteria(kind, parsed)
-            result.refinements = Refinements({k: v for k, v in parsed.items() if k not in fields})
+            # The EPD searches postcode + number (any addition): a typed addition narrows the
+            # results against each patient's address.
+            kept = {k: v for k, v in parsed.items()
+                    if k not in fields or (k == "house_number" and isinstance(v, HouseNumber) and v.addition)}
+            result.refinements = Refinements(kept)
             return result
     result.error = too_little_message(set(parsed))
     return result
@@ -224,11 +253,11 @@ def _postcode(raw: str, today: date) -> str:
         raise FieldError("Deze postcode is niet geldig. Vul de postcode in als 1234 AB.") from None
 
 
-def _house_number(raw: str, today: date) -> int:
+def _house_number(raw: str, today: date) -> HouseNumber:
     match = _HOUSE_NUMBER.fullmatch(raw)
     if not match or int(match.group(1)) == 0:
         raise FieldError("Vul het huisnummer in als getal, bijvoorbeeld 55 of 55a.")
-    return int(match.group(1))
+    return HouseNumber(int(match.group(1)), normalise_addition(match.group(2)))
 
 
 _PARSERS = {
@@ -253,7 +282,7 @@ def _criteria(kind: SearchKind, parsed: Mapping[str, Any]) -> SearchCriteria:
         return SearchCriteria.by_birth_name(parsed["birth_name"], parsed["birth_date"], parsed["sex"])
     if kind is SearchKind.PARTNER_NAME:
         return SearchCriteria.by_partner_name(parsed["partner_name"], parsed["birth_date"], parsed["sex"])
-    return SearchCriteria.by_address(parsed["postcode"], parsed["house_number"])
+    return SearchCriteria.by_address(parsed["postcode"], parsed["house_number"].number)
 
 
 def _name_matches(wanted: str, prefix: str | None, name: str | None) -> bool:

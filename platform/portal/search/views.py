@@ -93,7 +93,8 @@ def _unavailable(error: EpdError, name: str, template: str, criteria: dict[str, 
 
 def _address_matches(form: SearchForm, patient: PatientSummary) -> bool:
     address = context.connector().get_patient(patient.patient_id).address
-    return address is not None and form.refinements.match_address(address.postcode, address.house_number)
+    return address is not None and form.refinements.match_address(address.postcode, address.house_number,
+                                                                  address.house_number_addition)
 
 
 @bp.get("/patient-zoeken/klinische-patienten")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.audit.models import AuditRecord
 from portal.epd.models import normalise_name
+from portal_connectors.demo.schema import patients
 from support.access import HAP_ADDRESS, confirm_fields
 from support.cli import run_portal_cli
 from support.screens import choose, choose_tokens, csrf, epd_down, open_patient, search, text
@@ -209,3 +210,26 @@ def test_an_epd_outage_during_a_search_is_said_and_audited(gp, demo, app, platfo
                             .order_by(AuditRecord.seq.desc()).limit(1)).scalar_one()
     assert (record.action, record.outcome) == ("search", "failure")
     assert json.loads(record.details)["bsn"] == demo.patient.bsn
+
+
+@pytest.mark.parametrize("typed, found", [
+    ("{n}-2", True), ("{n} - 2", True), ("{n}/2", True), ("{n} 2", True), ("{n}", True),
+    ("{n}a", False), ("{n}-3", False), ("{n} A", False)])
+def test_a_house_number_addition_is_matched_too(gp, demo, app, typed, found):
+    """"7-2", "7 - 2", "7/2" and "7 2" name the addition "-2" the EPD holds; another addition
+    finds nobody; a bare number finds every addition."""
+    p = demo.patient
+    connector = app.extensions["portal.connector"]
+    address = _details(p, connector).address
+    with connector.engine.begin() as conn:
+        old = conn.execute(select(patients.c.house_number_addition)
+                           .where(patients.c.patient_number == p.patient_number)).scalar_one()
+        conn.execute(patients.update().where(patients.c.patient_number == p.patient_number)
+                     .values(house_number_addition="-2"))
+    try:
+        typed = typed.format(n=address.house_number)
+        assert _found(search(gp, postcode=address.postcode, house_number=typed), p) is found
+    finally:
+        with connector.engine.begin() as conn:
+            conn.execute(patients.update().where(patients.c.patient_number == p.patient_number)
+                         .values(house_number_addition=old))

@@ -70,3 +70,28 @@ def test_bsn_length_and_elfproef(bsn, ok):
 def test_field_errors_stop_the_search_and_are_all_reported():
     form = parse_search({"bsn": "123456789", "postcode": "ABCD 12", "house_number": "0"}, TODAY)
     assert not form.valid and set(form.errors) == {"bsn", "postcode", "house_number"}
+
+
+@pytest.mark.parametrize("typed, number, addition", [
+    ("7", 7, None), ("7a", 7, "a"), ("7 A", 7, "a"), ("7-2", 7, "2"), ("7 - 2", 7, "2"), ("7/2", 7, "2"),
+    ("120bis", 120, "bis")])
+def test_a_house_number_is_parsed_into_number_and_addition(typed, number, addition):
+    form = parse_search({"postcode": "7513 ER", "house_number": typed}, TODAY)
+    assert form.criteria.house_number == number
+    wanted = form.refinements.values.get("house_number")
+    assert (wanted.addition if wanted else None) == addition
+
+
+def test_a_typed_addition_must_match_the_patients_addition():
+    form = parse_search({"postcode": "7513 ER", "house_number": "7-2"}, TODAY)
+    assert form.refinements.needs_address
+    assert form.refinements.match_address("7513ER", 7, "-2")
+    assert form.refinements.match_address("7513ER", 7, "2")
+    assert not form.refinements.match_address("7513ER", 7, "a")
+    assert not form.refinements.match_address("7513ER", 7, None)
+    assert not form.refinements.match_address("7513ER", 8, "-2")
+
+
+def test_a_bare_number_matches_every_addition():
+    form = parse_search({"postcode": "7513 ER", "house_number": "7"}, TODAY)
+    assert not form.refinements.needs_address
