@@ -36,7 +36,7 @@ def test_lab_graph_draws_the_values_of_one_test(portal, page, tenant_id, case):
     assert page.problems == []
 
 
-def test_letter_opens_as_a_document(portal, page, tenant_id, case):
+def test_letter_opens_inside_the_portal(portal, page, tenant_id, case):
     login(page, portal.office, tenant_id, case.account_name)
     open_patient(page, portal.office, tenant_id, case.letter_patient)
     _menu(page, "Dossier", "Brieven")
@@ -45,13 +45,19 @@ def test_letter_opens_as_a_document(portal, page, tenant_id, case):
     with page.expect_response(lambda r: "/brieven/" in r.url) as letter:
         link.click()
     response = letter.value
-    assert response.ok and response.headers["content-type"].startswith(("text/plain", "application/pdf"))
+    assert response.ok and response.headers["content-type"].startswith("text/html")
     assert response.headers.get("cache-control") == "no-store"
-    assert title
-    if response.headers["content-type"].startswith("text/plain"):
-        text = page.locator("body").inner_text()
-        patient = case.letter_patient
-        assert patient.display_name in text and nl_date(patient.birth_date) in text, "the letter is about this patient"
+    patient = case.letter_patient
+    # A portal page: the patient bar, the letter's title, its text and the way back.
+    expect(page.get_by_test_id("patient-banner")).to_contain_text(patient.display_name)
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    text = page.get_by_test_id("letter-text").inner_text()
+    assert patient.display_name in text and nl_date(patient.birth_date) in text, "the letter is about this patient"
+    assert "\n" in text, "the letter keeps its line breaks"
+    screenshot(page, tenant_id, "brief")
+    page.get_by_role("link", name="Terug naar Brieven").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Brieven")
+    assert page.problems == []
 
 
 def test_radiology_report_shows_its_images(portal, page, tenant_id, case):

@@ -1,16 +1,17 @@
 """Dossier routes: the overview (record.index), one page per item, and the letters."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, make_response, render_template
 
 from .. import context
 from ..access import guard
 from ..core import sections
-from ..core.documents import document_response
+from ..core.documents import document_response, is_inline, text_of
 from ..core.navigation import find
 from ..core.paging import paginate, requested_page
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.models import MedicationCategory, PatientSummary
+from ..web.headers import allow_own_frames
 from .pages import GROUP_INTROS, PAGES, RecordPage
 
 bp = Blueprint("record", __name__, url_prefix="/dossier", template_folder="templates")
@@ -58,12 +59,34 @@ for _page in PAGES:
 @bp.get("/brieven/<letter_id>")
 @guard.patient_view(lambda letter_id: f"Brief {letter_id}", item=True)
 def letter(patient: PatientSummary, letter_id: str):
-    """The letter itself, fetched from the EPD for the selected patient only: an id of
-    another patient's letter is unknown here (404)."""
+    """The letter in a portal page (patient bar, title, author, date, the way back to
+    Brieven), fetched from the EPD for the selected patient only: an id of another
+    patient's letter is unknown here (404). A text letter is shown as text in the page;
+    a PDF in a frame of ``letter_file``; any other type only as a download."""
+    try:
+        connector = context.connector()
+        document = connector.get_letter(patient.patient_id, letter_id)
+        info = next((i for i in connector.list_letters(patient.patient_id) if i.id == letter_id), None)
+    except (ItemNotFound, PatientNotFound):
+        abort(404)
+    except EpdError as error:
+        return guard.epd_failure(error, "Brief")
+    text = text_of(document)
+    embedded = text is None and is_inline(document)
+    response = make_response(render_template("record/letter.html", info=info, document=document, text=text,
+                                             embedded=embedded, letter_id=letter_id))
+    return allow_own_frames(response) if embedded else response
+
+
+@bp.get("/brieven/<letter_id>/bestand")
+@guard.patient_view(lambda letter_id: f"Brief {letter_id} (bestand)", item=True)
+def letter_file(patient: PatientSummary, letter_id: str):
+    """The letter's bytes, as the EPD gave them (a PDF), for the frame of the letter page
+    and its download link; like every item route it needs the page's patient context."""
     try:
         document = context.connector().get_letter(patient.patient_id, letter_id)
     except (ItemNotFound, PatientNotFound):
         abort(404)
     except EpdError as error:
         return guard.epd_failure(error, "Brief")
-    return document_response(document)
+    return document_response(document, embedded=True)

@@ -13,7 +13,10 @@
   cache. Static files carry no data of anyone.
 
 Responses that set their own Content-Security-Policy (documents from the EPD, which
-get a sandbox) keep it; every other header here is set unconditionally.
+get a sandbox) keep it; so does a document a portal page embeds (a PDF letter) its
+X-Frame-Options SAMEORIGIN (``documents.document_response(embedded=True)``); every other
+header here is set unconditionally. The page embedding it widens its own policy with
+``allow_own_frames``.
 """
 from __future__ import annotations
 
@@ -51,9 +54,19 @@ HEADERS = {
 CACHEABLE_ENDPOINTS = frozenset({"static", "core.theme_file"})
 
 
+def allow_own_frames(response: Response) -> Response:
+    """The page policy plus ``frame-src 'self'``: a portal page showing a document of the
+    portal in a frame (a PDF letter). Nothing from another origin may be framed."""
+    response.headers["Content-Security-Policy"] = current_app.extensions["portal.csp"] + "; frame-src 'self'"
+    return response
+
+
 def apply(response: Response) -> Response:
+    framed_by_portal = response.headers.get("X-Frame-Options") == "SAMEORIGIN"
     for name, value in HEADERS.items():
         response.headers[name] = value
+    if framed_by_portal:
+        response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers.setdefault("Content-Security-Policy", current_app.extensions["portal.csp"])
     if request.endpoint not in CACHEABLE_ENDPOINTS or response.status_code >= 400:
         response.headers["Cache-Control"] = "no-store"
