@@ -1,8 +1,10 @@
-"""Jinja filters for Dutch display: dates as dd-mm-jjjj, sex in Dutch, ages, and the like."""
+"""Jinja filters for Dutch display: dates as dd-mm-jjjj, numbers with a decimal comma, sex in
+Dutch, ages, and the like."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask import Flask
 
@@ -98,6 +100,80 @@ def parse_nl_date(text: str, label: str) -> date:
     except ValueError:
         raise ValueError(f"De {label} {day:02d}-{month:02d}-{year} bestaat niet.") from None
 
+#: A number as an EPD writes it: "19.4", "-3", "12000", ".5"; optionally after a comparator ("<0.5").
+_NUMBER_TEXT = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
+_SINGLE = re.compile(rf"\s*([<>≤≥]=?\s*)?({_NUMBER_TEXT})\s*")
+_RANGE = re.compile(rf"\s*({_NUMBER_TEXT})\s*(?:-|–|—|tot)\s*({_NUMBER_TEXT})\s*")
+
+
+def _group_thousands(integer: str) -> str:
+    """"1234567" -> "1.234.567"; only from 4 integer digits on ("999", "1.000")."""
+    sign, digits = ("-", integer[1:]) if integer.startswith("-") else ("", integer)
+    if len(digits) < 4:
+        return sign + digits
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return sign + ".".join(groups)
+
+
+def _decimal_text(number: Decimal) -> str:
+    """A Decimal in Dutch notation, exactly as many decimals as it carries."""
+    text = format(number, "f")
+    integer, _, fraction = text.partition(".")
+    if integer in ("", "-"):
+        integer += "0"
+    if integer == "-0" and not fraction.strip("0"):
+        integer = "0"
+    grouped = _group_thousands(integer)
+    return f"{grouped},{fraction}" if fraction else grouped
+
+
+def nl_number(value, decimals: int | None = None) -> str:
+    """A number in Dutch notation: decimal comma, ``.`` between thousands from 4 integer digits
+    on (``1234.5`` -> ``"1.234,5"``, ``999`` -> ``"999"``).
+
+    ``value`` may be an int, float, Decimal or the text an EPD sends. Text keeps the decimals it
+    was written with ("19.40" -> "19,40"); a comparator stays ("<0.5" -> "<0,5"); a range becomes
+    "7,5 – 10" (en dash); text that is not a number ("positief", "120/80") is returned unchanged.
+    A float without ``decimals`` shows no needless decimals (at most 6). ``decimals`` rounds
+    half away from zero to exactly that many. None (and NaN/infinity) gives an empty string."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, str):
+        single = _SINGLE.fullmatch(value)
+        if single:
+            comparator = single.group(1) or ""
+            return comparator + _format_decimal(Decimal(_leading_zero(single.group(2))), decimals)
+        pair = _RANGE.fullmatch(value)
+        if pair:
+            low, high = (_format_decimal(Decimal(_leading_zero(g)), decimals) for g in pair.groups())
+            return f"{low} – {high}"
+        return value
+    try:
+        if isinstance(value, (int, Decimal)):
+            number = Decimal(value)
+        else:
+            # Six decimals at most: a float's binary noise (0.30000000000000004) is no datum.
+            number = Decimal(repr(round(float(value), 6)))
+    except (TypeError, ValueError, InvalidOperation, OverflowError):
+        return str(value)
+    if not number.is_finite():
+        return ""
+    if decimals is None and not isinstance(value, (int, Decimal)) and number == number.to_integral_value():
+        number = number.quantize(Decimal(1))
+    return _format_decimal(number, decimals)
+
+
+def _leading_zero(text: str) -> str:
+    return text.replace("-.", "-0.") if text.startswith("-.") else ("0" + text if text.startswith(".") else text)
+
+
+def _format_decimal(number: Decimal, decimals: int | None) -> str:
+    if decimals is not None:
+        number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return _decimal_text(number)
+
+
 def nl_label(value) -> str:
     """The Dutch name of a coded value (an enum of ``portal.epd.models``); unknown codes are
     shown as they are rather than hidden."""
@@ -112,6 +188,7 @@ def nl_label(value) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(nl_label)
+    app.add_template_filter(nl_number)
     app.add_template_filter(nl_date)
     app.add_template_filter(nl_datetime)
     app.add_template_filter(nl_sex)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
 
+from ..core.formatting import nl_number
 from ..epd.models import ResultFlag
 
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
@@ -30,9 +31,9 @@ class ChartPoint:
 
 
 def number(value: float) -> str:
-    """Dutch notation: decimal comma, no needless decimals."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:.0f}"
-    return text.replace(".", ",")
+    """Dutch notation (``core.formatting.nl_number``): decimal comma, thousands separator,
+    no needless decimals."""
+    return nl_number(value)
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:

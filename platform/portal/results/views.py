@@ -10,6 +10,7 @@ from .. import context
 from ..access import guard
 from ..core import sections
 from ..core.documents import document_response
+from ..core.formatting import nl_number
 from ..core.paging import paginate, requested_page
 from ..epd.contract import PatientListMethod
 from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
@@ -184,7 +185,9 @@ def image(patient: PatientSummary, image_id: str):
 
 
 def _with_unit(value: str, unit: str | None) -> str:
-    return f"{value} {unit}" if unit else value
+    """The value as the tables show it (Dutch notation), with the lab's unit."""
+    shown = nl_number(value)
+    return f"{shown} {unit}" if unit else shown
 
 
 def _describe(points: list[charts.ChartPoint], unit: str | None,

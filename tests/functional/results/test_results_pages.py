@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from markupsafe import escape
 
+from portal.core.formatting import nl_number
 from portal.epd.models import flag_for
 from portal.results.classify import months_back
 from support.access import selected_context
@@ -55,7 +56,7 @@ def test_lab_shows_only_hospital_orders_colour_and_words(patient_client, connect
     for result in hospital[:50]:
         expected = flag_for(result.numeric_value, result.reference_low, result.reference_high)
         cell = f'<span class="result-value result-{expected.value}">' if expected else '<span class="result-value">'
-        assert f"{cell}{escape(result.value)}" in body
+        assert f"{cell}{escape(nl_number(result.value))}" in body
 
 
 def test_colour_classification_at_the_range_boundaries(patient_client, connector, demo_patient):
@@ -65,11 +66,11 @@ def test_colour_classification_at_the_range_boundaries(patient_client, connector
         moment = base + timedelta(minutes=minutes)
         add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
     html = _html(patient_client, "/uitslagen/lab")
-    rows = {re.search(r'result-value[^>]*>([0-9.]+)', row).group(1): row for row in _rows_of(html, test)}
-    assert set(rows) == {"3.9", "4.0", "6.0", "6.1"}
-    assert 'class="result-value result-low"' in rows["3.9"] and "laag" in rows["3.9"]
-    assert 'class="result-value result-high"' in rows["6.1"] and "hoog" in rows["6.1"]
-    for at_limit in ("4.0", "6.0"):  # exactly at a limit is normal: no colour, no word
+    rows = {re.search(r'result-value[^>]*>([0-9,]+)', row).group(1): row for row in _rows_of(html, test)}
+    assert set(rows) == {"3,9", "4,0", "6,0", "6,1"}  # Dutch notation, the lab's decimals kept
+    assert 'class="result-value result-low"' in rows["3,9"] and "laag" in rows["3,9"]
+    assert 'class="result-value result-high"' in rows["6,1"] and "hoog" in rows["6,1"]
+    for at_limit in ("4,0", "6,0"):  # exactly at a limit is normal: no colour, no word
         assert 'class="result-value">' in rows[at_limit]
         assert "laag" not in rows[at_limit] and "hoog" not in rows[at_limit]
     assert html.count(f'href="/uitslagen/lab/grafiek?bepaling={test.replace(" ", "+")}&amp;patient_context=') == 4
@@ -94,7 +95,7 @@ def test_graph_shows_the_last_twelve_months_against_the_band(patient_client, con
     assert 'class="chart-point chart-point-high"' in svg  # 7.5 is above the band
     table = html.split('<table class="chart-data">')[1].split("</table>")[0]
     assert table.count("<tr>") == 3  # header + the two results inside the window
-    assert "7.5 mmol/l" in table and "5.5 mmol/l" in table and "1.1" not in table and "1.2" not in table
+    assert "7,5 mmol/l" in table and "5,5 mmol/l" in table and "1,1" not in table and "1,2" not in table
     assert not INLINE_SCRIPT.search(html) and 'style="' not in html
 
 

@@ -106,4 +106,4 @@ def test_axis_of_non_negative_values_starts_at_zero_not_below():
 
 
 def test_dutch_numbers():
-    assert charts.number(4.0) == "4" and charts.number(4.25) == "4,25" and charts.number(1234.4) == "1234"
+    assert charts.number(4.0) == "4" and charts.number(4.25) == "4,25" and charts.number(1234.4) == "1.234,4"
