@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core.formatting import nl_date
-from support.flows import login, open_patient, screenshot
+from support.browser import axe_unavailable
+from support.flows import axe_violations, login, open_patient, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -55,31 +56,53 @@ def test_letter_opens_inside_the_portal(portal, page, tenant_id, case):
     assert patient.display_name in text and nl_date(patient.birth_date) in text, "the letter is about this patient"
     assert "\n" in text, "the letter keeps its line breaks"
     screenshot(page, tenant_id, "brief")
+    if axe_unavailable() is None:
+        assert axe_violations(page) == []
     page.get_by_role("link", name="Terug naar Brieven").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Brieven")
     assert page.problems == []
 
 
-def test_radiology_report_shows_its_images(portal, page, tenant_id, case):
+def test_radiology_report_shows_its_images_fitting_the_window(portal, page, tenant_id, case):
     login(page, portal.office, tenant_id, case.account_name)
     open_patient(page, portal.office, tenant_id, case.image_patient)
     _menu(page, "Uitslagen", "Radiologie en Nucleaire onderzoeken")
     reports = page.locator("main table tbody a")
     # Open reports until one has images (the list is sorted by date, not by having images).
     for index in range(reports.count()):
-        reports.nth(index).click()
-        if page.locator("ul.thumbnails img").count():
+        with page.expect_response(lambda r: "/radiologie/" in r.url):
+            reports.nth(index).click()
+        if page.locator("ol.image-series img").count():
             break
         page.go_back()
-    thumbnails = page.locator("ul.thumbnails img")
-    expect(thumbnails.first).to_be_visible()
-    thumbnails.first.scroll_into_view_if_needed()  # loading="lazy"
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnails.first.element_handle())
+    images = page.locator("ol.image-series img")
+    expect(images.first).to_be_visible()
+    expect(page.get_by_test_id("patient-banner")).to_contain_text(case.image_patient.display_name)
+    first = images.first
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=first.element_handle())
+    assert first.evaluate("img => img.getAttribute('src')").startswith("/uitslagen/beelden/")
+
+    def fits() -> bool:
+        return page.evaluate("""() => [...document.querySelectorAll('ol.image-series img')].every(img =>
+            img.getBoundingClientRect().right <= window.innerWidth + 1
+            && img.getBoundingClientRect().width <= img.naturalWidth + 1)
+            && document.documentElement.scrollWidth <= window.innerWidth""")
+
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert fits(), f"an image or the page is wider than the window at {width} px"
     screenshot(page, tenant_id, "radiologie-verslag")
-    with page.expect_response(lambda r: "/beelden/" in r.url) as image:
-        page.locator("ul.thumbnails a").first.click()
-    assert image.value.ok and image.value.headers["content-type"] == "image/png"
-    assert page.locator("img").evaluate("img => img.naturalWidth") > 0
+    if axe_unavailable() is None:
+        assert axe_violations(page) == []
+    # Vergroten: the natural size, scrolling inside the image's frame, never the page.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("label.zoom-label").first.click()
+    natural = first.evaluate("img => [img.getBoundingClientRect().width, img.naturalWidth]")
+    assert abs(natural[0] - natural[1]) <= 1, f"Vergroten shows {natural[0]} px of {natural[1]} px"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_role("link", name="Terug naar Radiologie").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Radiologie en Nucleaire onderzoeken")
+    assert page.problems == []
 
 
 def test_aanvraag_is_checked_then_sent(portal, page):

@@ -29,17 +29,21 @@ def test_all_studies_are_listed_also_those_a_gp_requested(patient_client, connec
     assert "Huisarts J. Jansen" in html
 
 
-def test_the_report_opens_with_thumbnails_and_full_size_images(patient_client, connector, demo_patient, platform, app):
+def test_the_report_shows_its_images_in_order_and_a_way_back(patient_client, connector, demo_patient, platform, app):
     record_id = _study(connector, demo_patient.patient_id, "Dr. Specialist")
     response = patient_client.get(f"/uitslagen/radiologie/{record_id}", query_string=selected_context(patient_client))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Geen afwijkingen aan hart en longen." in html and "Normale thoraxfoto." in html
-    thumbnails = re.findall(r'<a href="(/uitslagen/beelden/[^"?]+)\?patient_context=[^"]+">'
-                            r'\s*<img src="([^"?]+)[^"]*" alt="([^"]+)"', html)
-    assert [(a, s, alt) for a, s, alt in thumbnails] == [
-        (f"/uitslagen/beelden/{record_id}.0", f"/uitslagen/beelden/{record_id}.0", "X-thorax PA"),
-        (f"/uitslagen/beelden/{record_id}.1", f"/uitslagen/beelden/{record_id}.1", "X-thorax lateraal")]
+    # The images of the study in order, each in the page (served by the portal, bound to the
+    # page's patient), with "Vergroten" and the way back to the list.
+    images = re.findall(r'<img src="(/uitslagen/beelden/[^"?]+)\?patient_context=[^"]+" alt="([^"]+)"', html)
+    assert images == [(f"/uitslagen/beelden/{record_id}.0", "X-thorax PA"),
+                      (f"/uitslagen/beelden/{record_id}.1", "X-thorax lateraal")]
+    assert "Beeld 1 van 2: X-thorax PA" in html and "Beeld 2 van 2: X-thorax lateraal" in html
+    assert html.count('class="zoom-label">Vergroten</label>') == 2
+    assert html.count('<a href="/uitslagen/radiologie">Terug naar Radiologie</a>') == 2
+    thumbnails = [(src, src, alt) for src, alt in images]
     # Every image of the report is served by the portal itself.
     content = html.split('<main', 1)[1]
     assert all(src.startswith("/uitslagen/beelden/") for src in re.findall(r'<img src="([^"]+)"', content))
