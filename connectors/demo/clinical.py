@@ -37,7 +37,7 @@ def operations(ch, ctx, n):
     procedure, specialty = rng.choice(cat.OPERATIONS)
     listed = ch.at(400, 20)
     stage = 0.6 if ctx.rich and n == 0 else rng.random()
-    called = None if stage < 0.25 else listed + timedelta(days=rng.randint(5, 40))
+    called = None if stage < 0.25 else ch.not_after_today(listed + timedelta(days=rng.randint(5, 40)))
     planned = performed = None
     status = "waiting_list"
     if called is not None and stage > 0.5:
@@ -86,7 +86,8 @@ def ed_visits(ch, ctx, n):
 
 def referrals(ch, ctx, n):
     rng = ch.rng
-    start = ch.at(500, 1)
+    # A full record's first referral is still valid today (the screen lists valid ones).
+    start = ch.at(300, 1) if ctx.rich and n == 0 else ch.at(500, 1)
     until = start + timedelta(days=365)
     status = "open" if (ctx.rich and n == 0) or rng.random() < 0.7 else "closed"
     yield _m(start), _d(until), {
@@ -111,7 +112,8 @@ def conditions(ch, ctx, n):
     ended = rng.random() < 0.2
     yield _m(onset), None, {
         "description": rng.choice(cat.CONDITIONS), "status": "Niet actueel" if ended else "Actueel",
-        "onset": _d(onset), "end": _d(onset + timedelta(days=rng.randint(30, 600))) if ended else None,
+        "onset": _d(onset),
+        "end": _d(ch.not_after_today(onset + timedelta(days=rng.randint(30, 600)))) if ended else None,
         "specialty": rng.choice(cat.SPECIALTIES)}
 
 
@@ -143,6 +145,8 @@ def _device(ch, items, removable):
     description, site = rng.choice(items)
     start = ch.at(3000, 1)
     end = start + timedelta(days=rng.randint(2, 30)) if removable and rng.random() < 0.6 else None
+    if end is not None and end > ch.anchor:
+        end = None  # still in place today
     return _m(start), None, {"description": description, "body_site": site, "start": _d(start),
                              "end": _d(end) if end else None, "note": None,
                              "product_id": f"SN{rng.randrange(10 ** 7, 10 ** 8)}" if not removable else None}
@@ -233,7 +237,7 @@ def nursing_problems(ch, ctx, n):
                            "outcomes": [{"noc_code": noc, "outcome": outcome, "baseline_score": baseline,
                                          "target_score": rng.randint(baseline + 1, 5),
                                          "current_score": baseline + rng.randint(0, 1),
-                                         "scored_on": _d(when + timedelta(days=1))}]}
+                                         "scored_on": _d(ch.not_after_today(when + timedelta(days=1)))}]}
 
 
 def nursing_interventions(ch, ctx, n):
@@ -265,13 +269,20 @@ def nutrition(ch, ctx, n):
         "start": _d(start), "end": None, "author": "Diëtist " + rng.choice(cat.PHYSICIAN_NAMES).split()[-1]}
 
 
+#: ``note`` of a Behandelbeperking that a later decision replaced; the current one says so too.
+RESTRICTION_SUPERSEDED = "Vervallen: vervangen door een later besluit."
+RESTRICTION_CURRENT = "Geldend besluit."
+
+
 def restrictions(ch, ctx, n):
+    """The first decision is the one that holds (the newest); every further one is older and
+    marked as superseded, so a patient never has two decisions that both seem to hold."""
     treatment, decision = ch.rng.choice(cat.RESTRICTIONS)
-    when = ch.at(700, 1)
+    when = ch.at(300, 1) if n == 0 else ch.at(1500 + 300 * n, 320 + 300 * n)
     yield _m(when), None, {"treatment": treatment, "decision": decision, "decided_on": _d(when),
                            "discussed_with": ch.rng.choice(("Patiënt", "Patiënt en partner",
                                                             "Wettelijk vertegenwoordiger")),
-                           "note": None}
+                           "note": RESTRICTION_CURRENT if n == 0 else RESTRICTION_SUPERSEDED}
 
 
 def mdo(ch, ctx, n):
@@ -286,21 +297,48 @@ def mdo(ch, ctx, n):
                                                                   "Aanvullend onderzoek: PET-CT."))}]}
 
 
+#: Tests a GP follows over time: a patient with a full record has a series of each.
+COMMON_LAB_TESTS = ("Hemoglobine", "Natrium", "Kalium", "Kreatinine", "eGFR (CKD-EPI)", "Glucose (nuchter)",
+                    "HbA1c", "LDL-cholesterol")
+
+
 def lab(ch, ctx, n):
+    if ctx.rich and n == 0:
+        yield from _lab_series(ch)
+        return
     rng = ch.rng
     sampled = ch.at(700, 0)
-    ordered_by = "gp" if rng.random() < 0.15 and not (ctx.rich and n == 0) else "hospital"
+    ordered_by = "gp" if rng.random() < 0.15 else "hospital"
     for test, group, unit, low, high, mean, spread, loinc in rng.sample(cat.LAB_TESTS, rng.randint(3, 6)):
         value = max(0.1, rng.gauss(mean, spread))
-        text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
-        reference = f"{low if low is not None else ''} - {high if high is not None else ''}".strip(" -")
-        yield _m(sampled), None, {
-            "test": test, "group": group, "value": text, "numeric_value": float(text), "unit": unit,
+        reported = ch.not_after_today(sampled + timedelta(hours=rng.randint(1, 30)))
+        yield _m(sampled), None, _lab_row(test, group, unit, low, high, loinc, value, sampled, reported, ordered_by)
+
+
+def _lab_series(ch):
+    """6 to 10 samples over the last 12 months, each with every common test, values drifting
+    so a graph shows a trend (the patient's two other lab orders add at most two values)."""
+    rng = ch.rng
+    tests = [t for t in cat.LAB_TESTS if t[0] in COMMON_LAB_TESTS]
+    days = sorted(rng.sample(range(1, 360), rng.randint(6, 10)), reverse=True)
+    drift = {t[0]: rng.uniform(-1.0, 1.0) * t[6] for t in tests}
+    for step, days_back in enumerate(days):
+        sampled = (ch.anchor - timedelta(days=days_back)).replace(hour=rng.randint(8, 11),
+                                                                  minute=rng.choice((0, 15, 30, 45)))
+        reported = ch.not_after_today(sampled + timedelta(hours=rng.randint(2, 8)))
+        for test, group, unit, low, high, mean, spread, loinc in tests:
+            value = max(0.1, mean + drift[test] * (step / len(days) - 0.5) * 2 + rng.gauss(0, spread / 3))
+            yield _m(sampled), None, _lab_row(test, group, unit, low, high, loinc, value, sampled, reported, "hospital")
+
+
+def _lab_row(test, group, unit, low, high, loinc, value, sampled, reported, ordered_by) -> dict:
+    text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
+    reference = f"{low if low is not None else ''} - {high if high is not None else ''}".strip(" -")
+    return {"test": test, "group": group, "value": text, "numeric_value": float(text), "unit": unit,
             "reference_low": low, "reference_high": high,
             "reference_text": (reference if low is not None and high is not None
                                else (f"< {high}" if high else f"> {low}")),
-            "sampled_at": _m(sampled), "reported_at": _m(sampled + timedelta(hours=rng.randint(1, 30))),
-            "ordered_by": ordered_by, "code": loinc}
+            "sampled_at": _m(sampled), "reported_at": _m(reported), "ordered_by": ordered_by, "code": loinc}
 
 
 def measurements(ch, ctx, n):
@@ -324,7 +362,7 @@ def microbiology(ch, ctx, n):
         organisms.append({"name": organism, "quantity": quantity, "susceptibilities": [
             {"antibiotic": ab, "result": rng.choice("SSSSIR"), "mic": None} for ab in rng.sample(cat.ANTIBIOTICS, 4)]})
     yield _m(sampled), None, {"test": test, "material": material, "sampled_at": _m(sampled),
-                              "reported_at": _m(sampled + timedelta(days=rng.randint(1, 4))),
+                              "reported_at": _m(ch.not_after_today(sampled + timedelta(days=rng.randint(1, 4)))),
                               "conclusion": f"Groei van {organism}." if organism else "Geen pathogenen gekweekt.",
                               "organisms": organisms}
 
@@ -334,7 +372,7 @@ def pathology(ch, ctx, n):
     title, material, conclusion = rng.choice(cat.PATHOLOGY)
     sampled = ch.at(1500, 3)
     yield _m(sampled), None, {"title": title, "material": material, "sampled_at": _m(sampled),
-                              "reported_at": _m(sampled + timedelta(days=rng.randint(3, 10))),
+                              "reported_at": _m(ch.not_after_today(sampled + timedelta(days=rng.randint(3, 10)))),
                               "text": f"Macroscopie: ontvangen {material.lower()}. Microscopie: zie conclusie.",
                               "conclusion": conclusion, "pathologist": ch.physician()}
 
@@ -346,7 +384,7 @@ def imaging(ch, ctx, n):
     images = [{"n": i, "title": f"{title} beeld {i + 1}", "content_type": "image/png"}
               for i in range(rng.choice((0, 1, 2, 3)))]
     yield _m(when), None, {"discipline": discipline, "modality": modality, "title": title, "performed_at": _m(when),
-                           "reported_at": _m(when + timedelta(hours=rng.randint(2, 48))),
+                           "reported_at": _m(ch.not_after_today(when + timedelta(hours=rng.randint(2, 48)))),
                            "requester": rng.choice((ctx.gp_name, ch.physician())),
                            "text": f"Onderzoek: {title}. Vergelijking met eerder onderzoek niet beschikbaar.",
                            "conclusion": conclusion, "radiologist": ch.physician(), "images": images}

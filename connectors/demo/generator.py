@@ -179,6 +179,8 @@ class _Chunk:
         self.p_recent_ed = max(0.0008, 50 / max(total, 1))
         self.stride = 7_654_321 + 2 * (seed % 1000)  # odd and not a multiple of 5: a bijection mod 10^8
         self.offset = (seed * 9_876_543) % 100_000_000
+        self.rich_gps: set[int] = set()
+        self.rich_ecp = False
 
     def run(self) -> "_Chunk":
         household: tuple | None = None
@@ -212,7 +214,13 @@ class _Chunk:
             addition = rng.choice(("a", "b", "-1", "-2")) if rng.random() < 0.05 else None
             city_name, area = city[0], city[2]
         gp = rng.choice(self.gps) if rng.random() < 0.97 else None
-        deceased = age > 70 and rng.random() < 0.01
+        # Every demo GP's first patient of a chunk has a record that fills every screen, with
+        # consent and alive, so each demo account has one to open (``portal demo accounts``).
+        rich = pid % 250 == 1 or (gp is not None and gp[0] not in self.rich_gps)
+        if gp is not None:
+            self.rich_gps.add(gp[0])
+        deceased = not rich and age > 70 and rng.random() < 0.01
+        consent = rng.random() < 0.88 or rich
         bsn = self.bsns[pid - 1] if rng.random() < 0.995 else None  # tourists and new-borns lack one
         self.patients.append((
             pid, f"{(self.offset + pid * self.stride) % 100_000_000:08d}", bsn,
@@ -224,22 +232,24 @@ class _Chunk:
             (f"{area}{rng.randrange(10 ** (9 - len(area)), 10 ** (10 - len(area)))}"[:10]
              if rng.random() < 0.4 else None),
             f"{normalise_name(given[0])}.{normalise_name(surname)}{pid}@example.com" if rng.random() < 0.7 else None,
-            rng.random() < 0.88, gp[0] if gp else None,
+            consent, gp[0] if gp else None,
             rng.choice(self.dentists)[0] if rng.random() < 0.6 else None,
             rng.choice(self.pharmacies)[0] if rng.random() < 0.9 else None,
             rng.choice(cat.INSURERS), f"{rng.randrange(100_000_000, 999_999_999)}",
             (ANCHOR - timedelta(days=rng.randrange(30, 3000))).isoformat(),
             (ANCHOR - timedelta(days=rng.randrange(1, 400))).isoformat() if deceased else None,
         ))
-        self._relations(pid, gp, age)
-        rich = pid % 250 == 1
+        if self._relations(pid, gp, age, first_of_ecp=not self.rich_ecp and consent and not deceased):
+            rich = self.rich_ecp = True
         ctx = _Context(pid, age, male, rich, gp[2] if gp else "Huisarts onbekend",
                        admitted_now=not deceased and rng.random() < self.p_admitted,
                        recent_ed=not deceased and rng.random() < self.p_recent_ed)
         self._records(ctx)
         return (city_name, code, street, number, addition, area)
 
-    def _relations(self, pid: int, gp: tuple | None, age: int) -> None:
+    def _relations(self, pid: int, gp: tuple | None, age: int, first_of_ecp: bool) -> bool:
+        """The patient's treatment relations; True when this is the elderly-care physician's
+        first patient of the chunk (who gets a full record)."""
         rng = self.rng
         if gp is not None:
             self._relation(pid, "registered_gp", gp[3], gp[6], ANCHOR - timedelta(days=rng.randrange(30, 7000)), None)
@@ -250,6 +260,8 @@ class _Chunk:
         if age >= 75 and rng.random() < 0.08:
             self._relation(pid, "elderly_care_physician", self.ecp[3], self.ecp[6],
                            ANCHOR - timedelta(days=rng.randrange(10, 900)), None)
+            return first_of_ecp
+        return False
 
     def _relation(self, pid, kind, agb, practice_agb, start: date, end: date | None) -> None:
         self.relation_id += 1
@@ -267,7 +279,9 @@ class _Chunk:
             # A rich patient has every kind: an approved item, a draft, another approved one.
             repeats = 3 if ctx.rich else 1 + (rng.random() < 0.35) + (rng.random() < 0.15)
             for n in range(repeats):
-                draft = (ctx.rich and n == 1) or rng.random() < 0.03
+                # A full record's approved items, and the Behandelbeperking that holds (the
+                # first), are never drafts: a GP must see them.
+                draft = n == 1 if ctx.rich else rng.random() < 0.03 and (kind != "restriction" or n > 0)
                 for starts_at, ends_at, payload in maker(self, ctx, n):
                     if draft:
                         _mark_draft(payload)
@@ -280,6 +294,11 @@ class _Chunk:
         in office hours."""
         day = self.anchor - timedelta(days=self.rng.randint(days_back_min, days_back_max))
         return day.replace(hour=self.rng.randint(8, 16), minute=self.rng.choice((0, 10, 15, 20, 30, 40, 45, 50)))
+
+    def not_after_today(self, moment: datetime) -> datetime:
+        """``moment``, or the anchor day's end of office hours when it falls later: a report,
+        score or end date is never dated after today."""
+        return min(moment, self.anchor.replace(hour=17))
 
     def physician(self) -> str:
         return self.rng.choice(cat.PHYSICIAN_NAMES)
