@@ -8,6 +8,7 @@ import click
 from sqlalchemy import create_engine, inspect
 
 from portal.db import Database
+from portal.epd.contract import PATIENT_LIST_METHODS
 from portal.epd.errors import EpdError
 from portal.settings import Settings
 from portal.tenants import TenantConfigError, load_tenants
@@ -103,14 +104,46 @@ def accounts_command(tenant_id: str, per_account: int) -> None:
         if not accounts:
             click.echo(f"{tenant_id}: no demo accounts; run 'portal demo generate --tenant {tenant_id}'")
             return
+        click.echo("On the login page, under 'Demopassen', choose 'Inloggen als <name>'. '*' marks a patient "
+                   "whose record fills every screen. Search by patiëntnummer, BSN, geboortenaam or partnernaam "
+                   "with geboortedatum and geslacht, or by postcode and huisnummer.")
         for account in accounts:
             click.echo(f"{account.name} — UZI {account.uzi_number}, AGB {account.agb_code}, role {account.role}, "
                        f"{account.practice_name or ''} (practice AGB {account.practice_agb or '-'})")
-            for p in connector.patients_of(account.agb_code, per_account):
-                click.echo(f"    patiëntnummer {p.patient_number}  BSN {p.bsn or '-':9}  {p.birth_date:%d-%m-%Y}  "
-                           f"{p.sex.value:7} {p.display_name}{'' if p.consent else '  (geen toestemming)'}")
+            for line in patient_lines(connector, account.agb_code, per_account):
+                click.echo(f"  {line}")
     except EpdError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     finally:
         database.dispose()
+
+
+#: How many of an account's patients are looked at for one whose record fills every screen.
+CANDIDATES = 12
+
+
+def has_full_record(connector: DemoConnector, patient_id: str) -> bool:
+    """Every list of the EPD contract holds something for this patient: every screen shows data."""
+    return all(getattr(connector, name)(patient_id) for name in PATIENT_LIST_METHODS)
+
+
+def patient_lines(connector: DemoConnector, agb_code: str, count: int) -> list[str]:
+    """One line per patient of ``agb_code`` (at most ``count``), those with a full record
+    first and marked "*": what each of the manual's searches needs (patiëntnummer, BSN,
+    birth date, sex, birth and partner name, postcode + house number)."""
+    patients = connector.patients_of(agb_code, max(count, CANDIDATES))
+    full = {p.patient_id for p in patients if p.consent and has_full_record(connector, p.patient_id)}
+    chosen = sorted(patients, key=lambda p: p.patient_id not in full)[:count]
+    lines = []
+    for p in chosen:
+        address = connector.get_patient(p.patient_id).address
+        where = (f"{address.postcode_display} {address.house_number or ''}{address.house_number_addition or ''}"
+                 if address and address.postcode else "-")
+        partner = " ".join(part for part in (p.partner_name_prefix, p.partner_name) if part) or "-"
+        birth = " ".join(part for part in (p.birth_name_prefix, p.birth_name) if part)
+        lines.append(f"{'*' if p.patient_id in full else ' '} patiëntnummer {p.patient_number}  "
+                     f"BSN {p.bsn or '-':9}  {p.birth_date:%d-%m-%Y}  {p.sex.value:7} {p.display_name}  "
+                     f"geboortenaam {birth}  partnernaam {partner}  postcode en huisnummer {where}"
+                     f"{'' if p.consent else '  (geen toestemming)'}")
+    return lines

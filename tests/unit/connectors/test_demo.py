@@ -15,6 +15,7 @@ from stdnum.nl import postcode as nl_postcode
 
 from portal.epd import models as m
 from portal.epd.errors import EpdUnavailable
+from portal_connectors.demo.cli import has_full_record, patient_lines
 from portal_connectors.demo.connector import DemoConnector, DemoSettings
 from portal_connectors.demo.generator import bsn_pool, generate
 from portal_connectors.demo.schema import patients, providers, records
@@ -137,6 +138,11 @@ def test_generate_and_accounts_commands(tmp_path):
     assert listing.returncode == 0, listing.stderr
     assert "role 01.015" in listing.stdout and "role 01.047" in listing.stdout
     assert "patiëntnummer" in listing.stdout
+    # Every account has a patient with a full record, marked, and what each search needs.
+    blocks = listing.stdout.split(" — UZI ")[1:]
+    assert blocks and all("\n  * patiëntnummer" in block for block in blocks)
+    assert "partnernaam" in listing.stdout and "postcode en huisnummer" in listing.stdout
+    assert "Demopassen" in listing.stdout
     engine = create_engine(env["DATABASE_URL"])
     with engine.connect() as conn:
         roles = dict(conn.execute(
@@ -152,3 +158,17 @@ def test_connector_runtime_imports_no_flask():
             "print('flask' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_account_lines_show_partner_name_and_address_and_mark_full_records(demo):
+    engine, connector = demo
+    with engine.connect() as conn:
+        agb = conn.execute(select(providers.c.agb_code).where(providers.c.kind == "gp")).scalars().first()
+    lines = patient_lines(connector, agb, 4)
+    assert lines and lines[0].startswith("* ")
+    full = connector.patients_of(agb, 12)
+    first = next(p for p in full if p.patient_number in lines[0])
+    assert has_full_record(connector, first.patient_id)
+    address = connector.get_patient(first.patient_id).address
+    assert f"postcode en huisnummer {address.postcode_display} {address.house_number}" in lines[0]
+    assert all("partnernaam " in line for line in lines)
