@@ -7,6 +7,9 @@ PORTAL := $(VENV)/bin/portal
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_PATIENTS ?= 2000
+# `make run HAP=1`: this machine's browser counts as a huisartsenpost (the noodprocedure);
+# development only (PORTAL_DEV_HAP, refused in production).
+HAP ?=
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
@@ -47,9 +50,10 @@ migrate: install ## Bring the database (DATABASE_URL, default SQLite in instance
 demo: migrate ## Generate the demo EPDs and demo accounts for every demo tenant
 	@bash scripts/load-demo.sh $(PORTAL) $(DEMO_PATIENTS)
 
-run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.localhost:8000
+run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.localhost:8000 (HAP=1: as a huisartsenpost)
 	@echo "Open http://zgt.localhost:$(PORT) and http://mst.localhost:$(PORT)"
-	$(PORTAL) run --host $(HOST) --port $(PORT)
+	@if [ -n "$(HAP)" ]; then echo "HAP=1: this browser counts as a huisartsenpost (noodprocedure available)"; fi
+	PORTAL_DEV_HAP=$(HAP) $(PORTAL) run --host $(HOST) --port $(PORT)
 
 test: system-deps install lint ## Run the linters, then the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
 	PORTAL_ENV=testing $(PY) -m pytest

@@ -53,6 +53,18 @@ def _checkpoints(settings: Settings):
     return checkpoints
 
 
+#: The addresses a browser on the developer's own machine comes from.
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+
+def browser_at_hap(tenant: TenantConfig) -> TenantConfig:
+    """``tenant`` with loopback added to its huisartsenpost networks (``make run HAP=1``,
+    development only: ``Settings.browser_at_hap``; production refuses loopback there)."""
+    ranges = tuple(dict.fromkeys((*tenant.access.hap_ip_ranges, *LOOPBACK)))
+    access = tenant.access.model_copy(update={"hap_ip_ranges": ranges})
+    return tenant.model_copy(update={"access": access})
+
+
 def create_platform(settings: Settings | None = None) -> Platform:
     """Load and validate every tenant (with the development overlay outside production;
     in production refusing what ``portal.production`` refuses), then build their apps eagerly.
@@ -66,6 +78,8 @@ def create_platform(settings: Settings | None = None) -> Platform:
                            overlay=settings.development_overlay)
     if settings.production:
         check_production(tenants, settings)
+    if settings.browser_at_hap:
+        tenants = [browser_at_hap(t) for t in tenants]
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
     platform = Platform(settings=settings, database=Database(settings.database_url),
                         tenants={t.id: t for t in tenants})

@@ -33,6 +33,10 @@ class Settings:
     #: ``PORTAL_ALLOW_DEMO_EPD=1``: production may serve the synthetic demo EPD, for a
     #: rehearsal of the production set-up (tests/production, ``make bench``); never a hospital.
     allow_demo_epd: bool = False
+    #: ``PORTAL_DEV_HAP=1`` (``make run HAP=1``): the browser on this machine counts as a
+    #: huisartsenpost, so the noodprocedure can be tried. Development only: production
+    #: refuses the variable, the tests ignore it (they place their requests themselves).
+    browser_at_hap: bool = False
 
     @property
     def production(self) -> bool:
@@ -47,8 +51,8 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Build from ``PORTAL_ENV``, ``DATABASE_URL``, ``PORTAL_INSTANCE_DIR``,
-        ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR``, ``PORTAL_BENCH_CEILING`` and
-        ``PORTAL_ALLOW_DEMO_EPD``; keyword arguments win.
+        ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR``, ``PORTAL_BENCH_CEILING``,
+        ``PORTAL_ALLOW_DEMO_EPD`` and ``PORTAL_DEV_HAP``; keyword arguments win.
 
         ``PORTAL_ENV`` has no default: a deployment that forgets it must not come up as a
         development server with demo login (``portal run`` alone sets development itself)."""
@@ -73,6 +77,7 @@ class Settings:
             themes_dir=Path(overrides.pop("themes_dir", None) or default_themes_dir()),
             bench_ceiling=_flag("PORTAL_BENCH_CEILING", overrides.pop("bench_ceiling", None)),
             allow_demo_epd=_flag("PORTAL_ALLOW_DEMO_EPD", overrides.pop("allow_demo_epd", None)),
+            browser_at_hap=_browser_at_hap(environment, overrides.pop("browser_at_hap", None)),
         )
         if overrides:
             raise TypeError(f"unknown settings: {', '.join(overrides)}")
@@ -88,3 +93,12 @@ def _flag(variable: str, override: bool | None) -> bool:
     if value in ("1", "true", "yes"):
         return True
     raise SettingsError(f"{variable} must be 1 or 0, not {value!r}")
+
+
+def _browser_at_hap(environment: str, override: bool | None) -> bool:
+    """``PORTAL_DEV_HAP``, honoured in development only (see ``Settings.browser_at_hap``)."""
+    wanted = _flag("PORTAL_DEV_HAP", override)
+    if wanted and environment == "production":
+        raise SettingsError("PORTAL_DEV_HAP=1 makes this machine a huisartsenpost: it is for PORTAL_ENV=development "
+                            "only; remove it from the service's environment")
+    return wanted and environment == "development"
