@@ -52,7 +52,7 @@ demo: migrate ## Generate the demo EPDs and demo accounts for every demo tenant
 
 run: demo ## Serve both portals on http://zgt.localhost:8000 and http://mst.localhost:8000 (HAP=1: as a huisartsenpost)
 	@echo "Open http://zgt.localhost:$(PORT) and http://mst.localhost:$(PORT)"
-	@if [ -n "$(HAP)" ]; then echo "HAP=1: this browser counts as a huisartsenpost (noodprocedure available)"; fi
+	@if [ "$(HAP)" = 1 ]; then echo "HAP=1: this browser counts as a huisartsenpost (noodprocedure available)"; fi
 	PORTAL_DEV_HAP=$(HAP) $(PORTAL) run --host $(HOST) --port $(PORT)
 
 test: system-deps install lint ## Run the linters, then the whole test suite (DATABASE_URL=postgresql://... runs it on PostgreSQL)
