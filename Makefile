@@ -18,10 +18,12 @@ export PORTAL_ENV ?= development
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# setuptools notes every editable install ("Editable installation ... folders with the same
+# name"): information, not a problem of this project, and noise at the first `make run`.
 $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
 # npm packages of the test suite from the committed lock files: axe-core (root package.json,
