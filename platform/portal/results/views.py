@@ -2,6 +2,7 @@
 the portal only (the EPD's own addresses never reach the browser)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, render_template, request
@@ -17,12 +18,15 @@ from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
 from ..epd.models import PatientSummary
 from . import charts
 from .classify import classify, graph_results, graph_window, local, reference_band
+from .cumulative import cumulative
 
 bp = Blueprint("results", __name__, url_prefix="/uitslagen", template_folder="templates")
 
 #: How many of each kind "Recente uitslagen" shows.
 RECENT = 5
 LAB_PER_PAGE = 50
+#: Labuitslagen has two views, chosen by ``?weergave=``: the list (default) and per test.
+VIEW_PARAMETER, LIST, CUMULATIVE = "weergave", "lijst", "cumulatief"
 
 
 def _load(patient: PatientSummary, method: PatientListMethod) -> sections.Section:
@@ -59,8 +63,19 @@ def recent(patient: PatientSummary):
 
 
 def _graphable(items, key: str) -> set[str]:
-    """The tests (``key="test"``) or kinds (``"kind"``) with at least one numeric value."""
-    return {getattr(i, key) for i in items if i.numeric_value is not None}
+    """The tests (``key="test"``) or kinds (``"kind"``) with at least one numeric value (a
+    blood pressure "120/80" counts: it is drawn as two lines)."""
+    return {getattr(i, key) for i in items if i.numeric_value is not None or _pressure(i.value) is not None}
+
+
+#: A blood pressure as recorded: systolic/diastolic.
+_PRESSURE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*")
+
+
+def _pressure(value: str) -> tuple[float, float] | None:
+    """(systolic, diastolic) of "120/80"; None for any other value."""
+    match = _PRESSURE.fullmatch(value or "")
+    return (float(match.group(1)), float(match.group(2))) if match else None
 
 
 def _graph_choice(section, key: str, **page):
@@ -74,8 +89,12 @@ def _graph_choice(section, key: str, **page):
 def lab(patient: PatientSummary):
     """Only results the hospital ordered (the connector's default), colour and text coded."""
     section = _load(patient, "list_lab_results")
+    if request.args.get(VIEW_PARAMETER) == CUMULATIVE:
+        table = cumulative(section.items, requested_page())
+        return render_template("results/lab_cumulative.html", section=section, table=table, classify=classify,
+                               view=CUMULATIVE)
     listing = paginate(section.items, requested_page(), LAB_PER_PAGE)
-    return render_template("results/lab.html", section=section, listing=listing, classify=classify)
+    return render_template("results/lab.html", section=section, listing=listing, classify=classify, view=LIST)
 
 
 @bp.get("/lab/grafiek")
@@ -120,16 +139,32 @@ def measurement_graph(patient: PatientSummary):
     if not kind:
         return _graph_choice(section, "kind", title="Metingen", endpoint="results.measurement_graph",
                              parameter="soort", back="results.measurements")
-    items = sorted((i for i in section.items if i.kind == kind and i.numeric_value is not None),
+    items = sorted((i for i in section.items if i.kind == kind
+                    and (i.numeric_value is not None or _pressure(i.value) is not None)),
                    key=lambda i: local(i.measured_at))
     unit = next((i.unit for i in reversed(items) if i.unit), None)
     chart = start = end = None
     if items:
         start = local(items[0].measured_at) - timedelta(days=15)
         end = local(items[-1].measured_at) + timedelta(days=15)
-        points = [charts.ChartPoint(local(i.measured_at), i.numeric_value, _with_unit(i.value, unit)) for i in items]
-        chart = charts.line_chart(points, chart_id="metinggrafiek", title=f"{kind}: verloop van de metingen",
-                                  description=_describe(points, unit, None), start=start, end=end)
+        title = f"{kind}: verloop van de metingen"
+        pressures = [(i, _pressure(i.value)) for i in items]
+        if all(pair is not None for _, pair in pressures):
+            # Blood pressure: systolic and diastolic in one graph, two lines named in the legend.
+            upper = [charts.ChartPoint(local(i.measured_at), pair[0], _with_unit(i.value, unit))
+                     for i, pair in pressures if pair is not None]
+            lower = [charts.ChartPoint(local(i.measured_at), pair[1], _with_unit(i.value, unit))
+                     for i, pair in pressures if pair is not None]
+            description = (f"Systolisch: {_describe(upper, unit, None)} "
+                           f"Diastolisch: {_describe(lower, unit, None)}")
+            chart = charts.line_chart(upper, chart_id="metinggrafiek", title=title, description=description,
+                                      start=start, end=end, name="Systolisch (bovendruk)",
+                                      second=charts.Series("Diastolisch (onderdruk)", lower))
+        else:
+            points = [charts.ChartPoint(local(i.measured_at), i.numeric_value, _with_unit(i.value, unit))
+                      for i in items if i.numeric_value is not None]
+            chart = charts.line_chart(points, chart_id="metinggrafiek", title=title,
+                                      description=_describe(points, unit, None), start=start, end=end)
     return render_template("results/measurement_graph.html", section=section, kind=kind, items=items, unit=unit,
                            chart=chart)
 

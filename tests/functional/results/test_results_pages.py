@@ -118,11 +118,31 @@ def test_measurements_with_graphs(patient_client, connector, demo_patient):
     for kind in {m.kind for m in measurements}:
         assert f"<h2>{escape(kind)}</h2>" in html
     assert 'href="/uitslagen/metingen/grafiek?soort=Gewicht&amp;patient_context=' in html
-    assert 'soort=Bloeddruk' not in html  # "120/80" has no number to draw
     graph = _html(patient_client, "/uitslagen/metingen/grafiek?soort=Gewicht")
     weights = [m for m in measurements if m.kind == "Gewicht" and m.numeric_value is not None]
     assert graph.count("<circle") == len(weights) >= 2
     assert 'role="img"' in graph and "<desc" in graph
+    assert "79,0 kg" in graph and "80,5 kg" in graph  # the table beside the graph, in Dutch notation
+
+
+def test_blood_pressure_graph_draws_systolic_and_diastolic_with_a_legend(patient_client, connector, demo_patient):
+    now = datetime.now().replace(second=0, microsecond=0)
+    for days, value in ((30, "150/95"), (20, "138/88"), (5, "126/81")):
+        moment = now - timedelta(days=days)
+        add_record(connector, demo_patient.patient_id, "measurement", {
+            "kind": "Bloeddruk", "value": value, "numeric_value": None, "unit": "mmHg", "measured_at": moment},
+            moment)
+    pressures = [m for m in connector.list_measurements(demo_patient.patient_id) if m.kind == "Bloeddruk"]
+    html = _html(patient_client, "/uitslagen/metingen")
+    assert 'href="/uitslagen/metingen/grafiek?soort=Bloeddruk&amp;patient_context=' in html
+    graph = _html(patient_client, "/uitslagen/metingen/grafiek?soort=Bloeddruk")
+    assert not INLINE_SCRIPT.search(graph) and 'style="' not in graph
+    svg = graph.split("<svg", 1)[1].split("</svg>")[0]
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 2 * len(pressures)
+    assert ">Systolisch (bovendruk)</text>" in svg and ">Diastolisch (onderdruk)</text>" in svg
+    assert 'stroke-dasharray="6 4"' in svg  # the second line differs in style, not in colour alone
+    table = graph.split('<table class="chart-data">')[1].split("</table>")[0]
+    assert "150/95 mmHg" in table and table.count("<tr>") == len(pressures) + 1
 
 
 def test_microbiology_and_pathology_show_their_conclusions(patient_client, connector, demo_patient):
@@ -140,3 +160,35 @@ def test_recent_results_show_the_newest_of_each_kind(patient_client, connector, 
     newest = connector.list_imaging(demo_patient.patient_id)[0]
     assert f'href="/uitslagen/radiologie/{newest.id}?patient_context=' in html
     assert str(escape(connector.list_microbiology(demo_patient.patient_id)[0].conclusion)) in html
+
+
+def test_cumulative_view_per_test_newest_first_coloured_and_paged(patient_client, connector, demo_patient):
+    test = f"Cumulatieftest {uuid.uuid4().hex[:6]}"
+    base = datetime.now().replace(second=0, microsecond=0) - timedelta(days=1)
+    # Sampled a minute after each other, later than any demo value: the newest moments of the patient.
+    values = (3.5, 5.0, 7.25)
+    for minutes, value in enumerate(values):
+        moment = base + timedelta(minutes=minutes)
+        add_record(connector, demo_patient.patient_id, "lab", lab_payload(test, value, 4.0, 6.0, moment), moment)
+    listing = _html(patient_client, "/uitslagen/lab")
+    assert 'href="/uitslagen/lab?weergave=cumulatief"' in listing
+    assert '<span aria-current="page">Lijst</span>' in listing
+    html = _html(patient_client, "/uitslagen/lab?weergave=cumulatief")
+    assert not INLINE_SCRIPT.search(html) and 'style="' not in html
+    assert '<span aria-current="page">Cumulatief per bepaling</span>' in html and 'href="/uitslagen/lab"' in html
+    assert '<th scope="colgroup"' in html and "Klinische chemie" in html
+    row = re.search(rf'<tr data-test="{re.escape(test)}"><th scope="row">{re.escape(test)}</th>(.*?)</tr>', html, re.S)
+    assert row, "the test has a row of its own"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    # Newest first: 7,25 (high), 5,0 (normal), 3,5 (low); then unit and reference range.
+    assert [re.sub(r"<[^>]+>|\s+", " ", c).split()[0] if c else "" for c in cells[:3]] == ["7,25", "5,0", "3,5"]
+    assert 'class="cell-high"' in row.group(1) and 'class="cell-low"' in row.group(1)
+    assert "↑" in cells[0] and "hoog" in cells[0] and "↓" in cells[2] and "laag" in cells[2]
+    assert "↑" not in cells[1] and "↓" not in cells[1]
+    assert cells[-2] == "mmol/l" and cells[-1] == "4,0 – 6,0"
+    moments = re.findall(r'<th scope="col" class="moment">(.*?)</th>', html)
+    assert len(moments) <= 8 and base.strftime("%d-%m-%Y") in moments[0]
+    # The demo patient has more moments than one page; the next page keeps the view.
+    assert "weergave=cumulatief" in re.search(r'<a href="([^"]+)" rel="next"', html).group(1)
+    older = _html(patient_client, "/uitslagen/lab?weergave=cumulatief&pagina=2")
+    assert f'data-test="{test}"' not in older and '<th scope="col" class="moment">' in older

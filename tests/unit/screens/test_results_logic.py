@@ -107,3 +107,72 @@ def test_axis_of_non_negative_values_starts_at_zero_not_below():
 
 def test_dutch_numbers():
     assert charts.number(4.0) == "4" and charts.number(4.25) == "4,25" and charts.number(1234.4) == "1.234,4"
+
+
+
+
+def _axis(svg: str) -> tuple[list[str], list[float]]:
+    import re
+
+    labels = re.findall(r'<text class="chart-label" x="\d+" y="([\d.]+)" text-anchor="end"[^>]*>([^<]+)<', svg)
+    return [text for _, text in labels], [float(y) for y, _ in labels]
+
+
+@pytest.mark.parametrize(("values", "band", "expected"), [
+    ((9.06, 11.88, 14.7), (12.0, 16.0), ["8", "10", "12", "14", "16"]),  # the band is no sliver at the top
+    ((0.1, 19.7), (0.0, 10.0), ["0", "5", "10", "15", "20"]),
+    ((4.1, 4.3), (3.5, 5.1), ["3,5", "4", "4,5", "5", "5,5"]),
+    ((0.012, 0.07), (0.0, 0.05), ["0", "0,02", "0,04", "0,06", "0,08"]),
+    ((1200.0, 9800.0), (1000.0, 4500.0), ["0", "2.500", "5.000", "7.500", "10.000"]),
+    ((40.0,), (60.0, 120.0), ["40", "60", "80", "100", "120"]),  # one value below the band
+])
+def test_axis_holds_the_band_and_every_value_with_nice_dutch_ticks(values, band, expected):
+    import re
+
+    points = [charts.ChartPoint(datetime(2025, 1 + i, 1), v, str(v)) for i, v in enumerate(values)]
+    svg = str(charts.line_chart(points, chart_id="c", title="t", description="d", start=datetime(2024, 12, 1),
+                                end=datetime(2025, 12, 1), band=band))
+    ticks = charts.nice_ticks(min(values + band), max(values + band))
+    assert [charts.number(t) for t in ticks] == expected
+    steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
+    assert len(steps) == 1
+    step = steps.pop()
+    mantissa = step / 10 ** __import__("math").floor(__import__("math").log10(step))
+    assert round(mantissa, 9) in (1, 2, 2.5, 5)
+    assert ticks[0] <= min(values + band) and ticks[-1] >= max(values + band)
+    labels, ys = _axis(svg)
+    assert labels == expected and all("." not in t or "," not in t for t in labels)
+    top, bottom = min(ys) - 4, max(ys) - 4  # a label's baseline sits 4 below its grid line
+    rect = re.search(r'<rect class="chart-band" x="\d+" y="([\d.]+)" width="\d+" height="([\d.]+)"', svg)
+    band_top, band_height = float(rect.group(1)), float(rect.group(2))
+    assert top - 0.1 <= band_top and band_top + band_height <= bottom + 0.1 and band_height > 0
+    for cy in (float(c) for c in re.findall(r'cy="([\d.]+)"', svg)):
+        assert top - 0.1 <= cy <= bottom + 0.1
+
+
+def test_points_are_joined_in_time_order_and_every_label_stays_inside_the_view():
+    import re
+
+    points = [charts.ChartPoint(datetime(2025, 11, 20), 5.0, "5"), charts.ChartPoint(datetime(2025, 1, 5), 3.0, "3"),
+              charts.ChartPoint(datetime(2025, 6, 1), 4.0, "4")]
+    svg = str(charts.line_chart(points, chart_id="c", title="t", description="d", start=datetime(2024, 12, 1),
+                                end=datetime(2025, 12, 1), band=(3.5, 5.0)))
+    xs = [float(pair.split(",")[0]) for pair in re.search(r'<polyline[^>]* points="([^"]+)"', svg).group(1).split()]
+    assert xs == sorted(xs) and len(xs) == 3
+    assert ">dec 25<" in svg  # the last month's label is drawn ...
+    for x, text in re.findall(r'<text class="chart-label" x="([\d.]+)"[^>]*text-anchor="middle"[^>]*>([^<]+)<', svg):
+        half = 7 * len(text) / 2  # generous: 7 units per character at font-size 12
+        assert float(x) - half >= 0 and float(x) + half <= charts.WIDTH, text  # ... and not clipped
+
+
+def test_two_series_share_one_axis_and_have_a_legend_in_words():
+    january, february = datetime(2025, 1, 1), datetime(2025, 2, 1)
+    upper = [charts.ChartPoint(january, 150.0, "150/95"), charts.ChartPoint(february, 128.0, "128/70")]
+    lower = [charts.ChartPoint(january, 95.0, "150/95"), charts.ChartPoint(february, 70.0, "128/70")]
+    svg = str(charts.line_chart(upper, chart_id="bp", title="Bloeddruk", description="d", start=datetime(2024, 12, 15),
+                                end=datetime(2025, 2, 15), name="Systolisch",
+                                second=charts.Series("Diastolisch", lower)))
+    labels, _ = _axis(svg)
+    assert labels == ["60", "80", "100", "120", "140", "160"]
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 4
+    assert ">Systolisch</text>" in svg and ">Diastolisch</text>" in svg and "style=" not in svg
