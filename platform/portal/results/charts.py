@@ -148,13 +148,21 @@ def line_chart(points: Sequence[ChartPoint], *, chart_id: str, title: str, descr
             parts.append(f'<polyline class="chart-line{extra}" points="{coords}" fill="none" stroke="#1a1a1a" '
                          f'stroke-width="2"{dash}/>')
         for p in line:
-            flag = f" chart-point-{p.flag.value}" if p.flag else (" chart-point-second" if index else "")
-            parts.append(f'<circle class="chart-point{flag}" cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5" '
-                         f'fill="#1a1a1a"><title>{p.at:%d-%m-%Y %H:%M}: {escape(p.label)}</title></circle>')
+            flag = f" chart-point-{p.flag.value}" if p.flag else ""
+            parts.append(f'<circle {_marker(index, flag)} cx="{x(p.at):.1f}" cy="{y(p.value):.1f}" r="5">'
+                         f'<title>{p.at:%d-%m-%Y %H:%M}: {escape(p.label)}</title></circle>')
     if second is not None:
         parts.append(_legend([name or "", second.name], HEIGHT - 8))
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _marker(index: int, flag: str) -> str:
+    """The class and fill of a point: filled for the first series, hollow for the second, so
+    the two differ in shape and not in colour alone (also where one measurement draws no line)."""
+    if index:
+        return f'class="chart-point-second{flag}" fill="#fff" stroke="#1a1a1a" stroke-width="2"'
+    return f'class="chart-point{flag}" fill="#1a1a1a"'
 
 
 def _legend(names: list[str], baseline: float) -> str:
@@ -164,6 +172,8 @@ def _legend(names: list[str], baseline: float) -> str:
         extra, dash = (" chart-line-second", ' stroke-dasharray="6 4"') if index else ("", "")
         parts.append(f'<line class="chart-line{extra}" x1="{at:.0f}" x2="{at + 28:.0f}" y1="{baseline - 4}" '
                      f'y2="{baseline - 4}" stroke="#1a1a1a" stroke-width="2"{dash}/>')
+        # An ellipse, not a circle: the circles are the data points, one per value.
+        parts.append(f'<ellipse {_marker(index, "")} cx="{at + 14:.0f}" cy="{baseline - 4}" rx="4" ry="4"/>')
         parts.append(f'<text class="chart-legend" x="{at + 34:.0f}" y="{baseline}" font-size="12">'
                      f'{escape(name)}</text>')
         at += 34 + 8 * len(name) + 24

@@ -175,4 +175,6 @@ def test_two_series_share_one_axis_and_have_a_legend_in_words():
     labels, _ = _axis(svg)
     assert labels == ["60", "80", "100", "120", "140", "160"]
     assert svg.count("<polyline") == 2 and svg.count("<circle") == 4
+    # The second series' points are hollow: they differ in shape, not in colour alone.
+    assert svg.count('<circle class="chart-point-second" fill="#fff"') == 2 and svg.count("<ellipse") == 2
     assert ">Systolisch</text>" in svg and ">Diastolisch</text>" in svg and "style=" not in svg
