@@ -147,9 +147,11 @@ def test_printed_content_stays_clear_of_the_bar_and_the_footer(portal, page, ten
     open_lab(page, portal, tenant_id, case)
     lengthen(page)
     bar = " ".join(page.get_by_test_id("patient-banner").text_content().split())
-    # The footer line and the page number beside it ("pagina 2 van 3", in pieces).
-    footer = " ".join(page.locator(".print-footer").text_content().split()) + " pagina van 0123456789"
     sheets = printed(page)
+    # The footer line and the page number beside it ("pagina 2 van 12", in pieces: every
+    # number up to the count, which may have two digits).
+    numbers = " ".join(str(n) for n in range(len(sheets) + 1))
+    footer = " ".join(page.locator(".print-footer").text_content().split()) + f" pagina van {numbers}"
     for number, sheet in enumerate(sheets, start=1):
         runs = text_lines(sheet)
         bar_bottom = min(y for y, t in runs if t.startswith("Geboren"))

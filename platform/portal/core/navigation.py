@@ -120,6 +120,16 @@ def navigation_for(app: Flask, tenant) -> tuple[NavEntry, ...]:
     return cache["bar"]
 
 
+def sub_groups(children) -> list[tuple[str | None, list]]:
+    """``children`` under their groups, in the navigation's order (Dossier: Medische
+    gegevens, Rapporten, Verpleegkundig dossier, Overig); a group of None holds the
+    ungrouped ones."""
+    groups: dict[str | None, list] = {}
+    for child in children:
+        groups.setdefault(child.group, []).append(child)
+    return list(groups.items())
+
+
 def navigation_bar(app: Flask, tenant) -> Markup:
     """The bar rendered for this request's endpoint, once per endpoint and app.
 
@@ -131,7 +141,8 @@ def navigation_bar(app: Flask, tenant) -> Markup:
     cache = app.extensions.setdefault("portal.navigation", {}).setdefault("html", {})
     html = cache.get(key)
     if html is None:
-        html = Markup(render_template("_navigation.html", navigation=navigation_for(app, tenant)))
+        html = Markup(render_template("_navigation.html", navigation=navigation_for(app, tenant),
+                                      sub_groups=sub_groups))
         if not app.jinja_env.auto_reload:
             cache[key] = html
     return html

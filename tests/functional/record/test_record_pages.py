@@ -43,10 +43,20 @@ def test_every_item_is_its_own_page_with_the_manuals_words(patient_client):
 
 def test_dossier_items_are_children_in_the_navigation(patient_client):
     html = _html(patient_client, "/dossier/allergieen")
-    sub_nav = html.split('<ul class="sub-nav" aria-label="Dossier">')[1].split("</ul>")[0]
-    assert [g.rstrip(":") for g in re.findall(r'<li class="sub-nav-group">([^<]+)</li>', sub_nav)] == GROUPS
-    assert 'href="/dossier/allergieen" aria-current="page"' in sub_nav
-    assert len(re.findall(r'<a href="/dossier/', sub_nav)) == len(DOSSIER.children) == 20
+    # The manual's four groups, in its order, each holding its items: once as rows (a tablet
+    # or wider) and once in the compact disclosure of a phone (portal.css shows one of them).
+    wide = html.split('<ul class="sub-nav" aria-label="Dossier">')[1].split('<details class="sub-nav-compact">')[0]
+    compact = html.split('<details class="sub-nav-compact">')[1].split("</details>")[0]
+    assert re.findall(r'<span class="sub-nav-group">([^<]+)</span>', wide) == GROUPS
+    assert re.findall(r'<p class="sub-nav-group">([^<]+)</p>', compact) == GROUPS
+    assert "<summary>Dossier: Allergieën</summary>" in compact
+    for sub_nav in (wide, compact):
+        assert 'href="/dossier/allergieen" aria-current="page"' in sub_nav
+        assert len(re.findall(r'<a href="/dossier/', sub_nav)) == len(DOSSIER.children) == 20
+        sections = re.split(r'class="sub-nav-group"', sub_nav)[1:]
+        for group, section in zip(GROUPS, sections, strict=True):
+            labels = re.findall(r'<a href="/dossier/[^"]+"(?: aria-current="page")?>([^<]+)</a>', section)
+            assert labels == [escape(i.label) for i in DOSSIER.children if i.group == group]
 
 
 def test_table_pages_show_the_epds_items(patient_client, connector, demo_patient):

@@ -1,0 +1,63 @@
+"""Every page of the navigation, with a patient selected, at a phone (390 px), a tablet
+(768 px), a laptop (1280 px) and a wide monitor (2560 px), on both tenants' themes: the page
+itself never scrolls sideways (a wide table scrolls inside its own panel), the header and
+the patient bar stay within the window, and the sub-menu is within reach."""
+from __future__ import annotations
+
+import pytest
+
+from support.flows import login, open_patient, screenshot, walk_menu
+
+pytestmark = pytest.mark.slow
+
+WIDTHS = (390, 768, 1280, 2560)
+
+#: What overflows the window: the page's width, and the elements that stick out of it while
+#: their parent does not (where an overflow begins), but for those in a panel that scrolls
+#: itself (a .table-scroll, an enlarged image).
+MEASURE = """() => {
+    const width = window.innerWidth;
+    const scrolledInside = el => {
+        for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+            if (getComputedStyle(up).overflowX !== 'visible') return true;
+        }
+        return false;
+    };
+    const out = el => el.getClientRects().length > 0 && el.getBoundingClientRect().right > width + 1;
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+    const outside = [...document.body.querySelectorAll('*')]
+        .filter(el => out(el) && !out(el.parentElement) && !scrolledInside(el))
+        .map(name);
+    return {scroll: document.documentElement.scrollWidth, width, outside: outside.slice(0, 5)};
+}"""
+
+
+def test_no_page_scrolls_sideways_at_any_width(portal, page, tenant_id, case):
+    login(page, portal.office, tenant_id, case.account_name)
+    open_patient(page, portal.office, tenant_id, case.patient.summary)
+    problems: list[str] = []
+
+    def visit(label: str, url: str, top_level: bool) -> None:
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            state = page.evaluate(MEASURE)
+            if state["scroll"] > state["width"]:
+                problems.append(f"{label} at {width} px: the page is {state['scroll']} px wide")
+            if state["outside"]:
+                problems.append(f"{label} at {width} px: outside the window: {state['outside']}")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+    visited = walk_menu(page, visit)
+    assert len(visited) >= 10, "the walk must have seen the pages of the navigation"
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_phone_width_photographed(portal, page, tenant_id, case):
+    """The screenshot of the phone width (README), of Labuitslagen: the widest table."""
+    login(page, portal.office, tenant_id, case.account_name)
+    open_patient(page, portal.office, tenant_id, case.graph_patient)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.locator("nav.main-nav").get_by_role("link", name="Uitslagen", exact=True).first.click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, tenant_id, "telefoon")
