@@ -191,7 +191,8 @@ def imaging(patient: PatientSummary):
 @bp.get("/radiologie/<report_id>")
 @guard.patient_view(lambda report_id: f"Radiologieverslag {report_id}", item=True)
 def imaging_report(patient: PatientSummary, report_id: str):
-    """The report with its images as thumbnails, each opening full size."""
+    """The report beside its images, shown in the page in the EPD's order (each image through
+    ``image``, bound to the page's patient)."""
     try:
         reports = context.connector().list_imaging(patient.patient_id)
     except PatientNotFound:
