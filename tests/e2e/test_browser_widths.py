@@ -5,6 +5,7 @@ the patient bar stay within the window, and the sub-menu is within reach."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from support.flows import login, open_patient, screenshot, walk_menu
 
@@ -53,11 +54,20 @@ def test_no_page_scrolls_sideways_at_any_width(portal, page, tenant_id, case):
     assert problems == [], "\n".join(problems)
 
 
-def test_the_phone_width_photographed(portal, page, tenant_id, case):
-    """The screenshot of the phone width (README), of Labuitslagen: the widest table."""
+def test_on_a_phone_the_sub_menu_is_a_disclosure_and_photographed(portal, page, tenant_id, case):
+    """On a phone the open item's sub-menu is one closed line naming the page; opened, it
+    leads on (here to Labuitslagen, the widest table, photographed for the README)."""
     login(page, portal.office, tenant_id, case.account_name)
     open_patient(page, portal.office, tenant_id, case.graph_patient)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.locator("nav.main-nav").get_by_role("link", name="Uitslagen", exact=True).first.click()
+    page.locator("nav.main-nav").get_by_role("link", name="Uitslagen", exact=True).click()
+    expect(page.locator("ul.sub-nav")).to_be_hidden()
+    menu = page.locator("details.sub-nav-compact")
+    expect(menu.get_by_role("link", name="Labuitslagen", exact=True)).to_be_hidden()
+    menu.locator("summary").click()
+    menu.get_by_role("link", name="Labuitslagen", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Labuitslagen")
+    expect(page.locator("details.sub-nav-compact summary")).to_have_text("Uitslagen: Labuitslagen")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, tenant_id, "telefoon")
+    assert page.problems == []
