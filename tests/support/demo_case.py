@@ -81,18 +81,31 @@ def find_case(connector, accounts) -> DemoCase:
         if not (graphs and letters and images and partners):
             continue
         richest = max(mine, key=lambda p: _richness(connector, p.patient_id))
-        used = {richest.patient_id, graphs[0][1].patient_id, letters[0].patient_id, images[0].patient_id,
-                partners[0].patient_id}
+        # A full record has a letter, an image and lab series: prefer other patients for the
+        # other roles, so tests that walk two patients of the case find two.
+        graph_test, graph_patient = graphs[0]
+        used = {graph_patient.patient_id}
+        letter = _pick(letters, used)
+        image = _pick(images, used)
+        partner = _pick(partners, used)
+        used |= {richest.patient_id}
         spare = [p for p in mine if p.patient_id not in used]
         if not spare:
             continue
         return DemoCase(account_id=account.id, account_name=account.name,
                         patient=connector.get_patient(richest.patient_id),
-                        graph_patient=graphs[0][1], graph_test=graphs[0][0][1], letter_patient=letters[0],
-                        image_patient=images[0], partner_patient=partners[0], death_patient=spare[-1],
+                        graph_patient=graph_patient, graph_test=graph_test[1], letter_patient=letter,
+                        image_patient=image, partner_patient=partner, death_patient=spare[-1],
                         stranger=_stranger(connector, account))
     raise AssertionError(
         "no demo GP has patients with recent lab values, a letter, an image, a partner name and one spare")
+
+
+def _pick(candidates: list[PatientSummary], used: set[str]) -> PatientSummary:
+    """The first candidate not yet used (else the first), now marked used."""
+    chosen = next((p for p in candidates if p.patient_id not in used), candidates[0])
+    used.add(chosen.patient_id)
+    return chosen
 
 
 def _stranger(connector, account) -> PatientSummary:
