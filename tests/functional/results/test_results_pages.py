@@ -192,3 +192,15 @@ def test_cumulative_view_per_test_newest_first_coloured_and_paged(patient_client
     assert "weergave=cumulatief" in re.search(r'<a href="([^"]+)" rel="next"', html).group(1)
     older = _html(patient_client, "/uitslagen/lab?weergave=cumulatief&pagina=2")
     assert f'data-test="{test}"' not in older and '<th scope="col" class="moment">' in older
+
+
+def test_microbiology_mic_in_dutch_notation(patient_client, connector, demo_patient):
+    moment = datetime.now().replace(second=0, microsecond=0) - timedelta(days=2)
+    organism = f"Escherichia coli {uuid.uuid4().hex[:6]}"
+    add_record(connector, demo_patient.patient_id, "microbiology", {
+        "test": "Urinekweek", "material": "Urine", "sampled_at": moment, "reported_at": moment,
+        "conclusion": f"Groei van {organism}.", "organisms": [{"name": organism, "quantity": "10^5 kve/ml",
+            "susceptibilities": [{"antibiotic": "Amoxicilline", "result": "S", "mic": "<=0.25"},
+                                 {"antibiotic": "Ciprofloxacine", "result": "R", "mic": "4"}]}]}, moment)
+    html = _html(patient_client, "/uitslagen/microbiologie")
+    assert "<td>&lt;=0,25</td>" in html and "<td>4</td>" in html and "0.25" not in html
