@@ -1,13 +1,15 @@
 """Every page of the navigation, with a patient selected, at a phone (390 px), a tablet
 (768 px), a laptop (1280 px) and a wide monitor (2560 px), on both tenants' themes: the page
 itself never scrolls sideways (a wide table scrolls inside its own panel), the header and
-the patient bar stay within the window, and the sub-menu is within reach."""
+the patient bar stay within the window, and the sub-menu is within reach. At the phone's
+width axe-core checks each page too (the other suites check the laptop's)."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from support.flows import login, open_patient, screenshot, walk_menu
+from support.browser import axe_unavailable
+from support.flows import axe_violations, login, open_patient, screenshot, walk_menu
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +40,7 @@ def test_no_page_scrolls_sideways_at_any_width(portal, page, tenant_id, case):
     login(page, portal.office, tenant_id, case.account_name)
     open_patient(page, portal.office, tenant_id, case.patient.summary)
     problems: list[str] = []
+    check_axe = axe_unavailable() is None
 
     def visit(label: str, url: str, top_level: bool) -> None:
         for width in WIDTHS:
@@ -47,6 +50,8 @@ def test_no_page_scrolls_sideways_at_any_width(portal, page, tenant_id, case):
                 problems.append(f"{label} at {width} px: the page is {state['scroll']} px wide")
             if state["outside"]:
                 problems.append(f"{label} at {width} px: outside the window: {state['outside']}")
+            if width == WIDTHS[0] and check_axe:  # the phone's own markup: the compact menu, panels
+                problems.extend(f"{label} at {width} px: {v}" for v in axe_violations(page))
         page.set_viewport_size({"width": 1280, "height": 900})
 
     visited = walk_menu(page, visit)
