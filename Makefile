@@ -66,7 +66,7 @@ lint: install ## ruff (style, imports) and mypy (types) over the whole tree
 
 screenshots: system-deps install ## Refresh docs/screenshots (the README's pictures) from the browser tests
 	PORTAL_ENV=testing PORTAL_SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/e2e/test_browser_pages.py tests/e2e/test_browser_patient_bar.py \
-		tests/e2e/test_browser_documents.py tests/e2e/test_browser_widths.py
+		tests/e2e/test_browser_documents.py tests/e2e/test_browser_widths.py tests/e2e/test_browser_lab_views.py
 
 scan: install ## sqlmap and wapiti against the portal on loopback, logged in (slow; installs them when root)
 	@bash scripts/install-system-deps.sh --scan
