@@ -61,6 +61,7 @@ def test_cumulative_view_switches_prints_and_passes_axe(portal, page, tenant_id,
     _menu(page, "Uitslagen", "Labuitslagen")
     views = page.get_by_role("navigation", name="Weergave van de labuitslagen")
     expect(views.locator("[aria-current=page]")).to_have_text("Lijst")
+    screenshot(page, tenant_id, "labuitslagen")  # the manual's list, before the switch
     views.get_by_role("link", name="Cumulatief per bepaling").click()
 
     expect(page.locator("table.lab-cumulative")).to_be_visible()
