@@ -33,6 +33,7 @@ from support.browser import (
     axe_unavailable,
     browser_unavailable,
     copy_tenants,
+    recording_page,
 )
 from support.database import private_database
 from support.demo_case import DemoCase, find_case
@@ -139,16 +140,9 @@ def context(browser):
 
 @pytest.fixture
 def page(context):
-    """A page that records console errors, uncaught exceptions and failed requests in ``page.problems``."""
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
-    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 else None)
-    page.problems = problems
-    return page
+    """A page recording console errors, uncaught exceptions and failed requests in
+    ``page.problems`` (``support.browser.recording_page``)."""
+    return recording_page(context)
 
 
 @pytest.fixture(params=TENANT_IDS)

@@ -35,7 +35,7 @@ from portal.auth.cards import new_key, write_private
 from portal.db import make_engine
 from portal.platform import Platform, create_platform
 from portal.settings import Settings
-from support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, browser_unavailable, copy_tenants
+from support.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, browser_unavailable, copy_tenants, recording_page
 from support.database import private_database
 from support.demo_case import DemoCase, find_case
 from support.production import (
@@ -286,13 +286,6 @@ def context(browser):
 
 @pytest.fixture
 def page(context):
-    """A page recording console errors and failed requests in ``page.problems``."""
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
-    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400 else None)
-    page.problems = problems
-    return page
+    """A page recording console errors, uncaught exceptions and failed requests in
+    ``page.problems`` (``support.browser.recording_page``)."""
+    return recording_page(context)

@@ -101,3 +101,17 @@ def copy_tenants(target: Path, overrides: dict[str, object], *, development: boo
         (path.parent / OVERLAY_FILE).unlink(missing_ok=True)
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def recording_page(context):
+    """A new page of ``context`` that records console errors, uncaught exceptions and failed
+    requests in ``page.problems`` (the browser suites assert it stays empty)."""
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(f"console {message.type}: {message.text}")
+            if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"uncaught: {error}"))
+    page.on("response", lambda response: problems.append(f"HTTP {response.status}: {response.url}")
+            if response.status >= 400 else None)
+    page.problems = problems
+    return page

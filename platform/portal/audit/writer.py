@@ -78,30 +78,45 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
     ``database`` defaults to the current Flask app's. Raises ``AuditWriteError`` when
     the record cannot be written (no database, database down, lock timeout, ...).
     """
+    record_all([event], database)
+
+
+def record_all(events: list[AuditEvent], database: Database | None = None) -> None:
+    """Append ``events`` (all of one tenant) and commit before returning: all are written,
+    in order, or none (``AuditWriteError``). A list that shows many patients locks the chain
+    head once, not once per patient. On PostgreSQL a single event is one autocommit
+    statement (the server locks the head, hashes and appends)."""
+    if not events:
+        return
+    if len({event.tenant_id for event in events}) != 1:
+        raise ValueError("record_all appends to one tenant's chain at a time")
     app_database, app_system = _context_defaults()
     database = database or app_database
     if database is None:
         raise AuditWriteError("no database to write the audit record to (pass one outside a Flask app)")
-    system = event.system or app_system or DEFAULT_SYSTEM
+    tenant_id = events[0].tenant_id
+    systems = [event.system or app_system or DEFAULT_SYSTEM for event in events]
+    appended: list[tuple[int, str]] = []
     try:
-        appended: tuple[int, str] | None = None
-        if database.dialect == "postgresql":
+        if len(events) == 1 and database.dialect == "postgresql":
             with database.autocommit() as conn:
-                row = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
-                appended = (row[0], row[1]) if row is not None else None
-        if appended is None:
+                row = conn.execute(_APPEND_PG, _statement_values(events[0], systems[0])).first()
+            if row is not None:  # None: the tenant's first record, whose head is created below
+                appended = [(row[0], row[1])]
+        if not appended:
             with database.engine.connect() as conn:
                 try:
-                    appended = _append(conn, event, system)
+                    appended = [_append_in(conn, database.dialect, event, system)
+                                for event, system in zip(events, systems)]
                     conn.commit()
                 except BaseException:
                     conn.rollback()
                     raise
     except SQLAlchemyError as exc:
-        raise AuditWriteError(f"audit record for tenant '{event.tenant_id}' not written: "
+        raise AuditWriteError(f"audit record for tenant '{tenant_id}' not written: "
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
-    assert appended is not None  # written on one of the two paths, or raised
-    _anchor(database, event.tenant_id, *appended)
+    for seq, digest in appended:
+        _anchor(database, tenant_id, seq, digest)
 
 
 def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:
@@ -109,37 +124,6 @@ def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:
     checkpoints = getattr(database, "checkpoints", None)
     if checkpoints is not None:
         checkpoints.after_append(tenant_id, seq, digest)
-
-
-def record_all(events: list[AuditEvent], database: Database | None = None) -> None:
-    """Append ``events`` (all of one tenant) in one transaction: all are written, in order,
-    or none (``AuditWriteError``). For a list that shows many patients: one lock of the
-    chain head instead of one per patient."""
-    if not events:
-        return
-    if len(events) == 1:
-        record(events[0], database)
-        return
-    app_database, app_system = _context_defaults()
-    database = database or app_database
-    if database is None:
-        raise AuditWriteError("no database to write the audit records to (pass one outside a Flask app)")
-    if len({event.tenant_id for event in events}) != 1:
-        raise ValueError("record_all appends to one tenant's chain at a time")
-    try:
-        with database.engine.connect() as conn:
-            try:
-                appended = [_append_in(conn, database.dialect, event, event.system or app_system or DEFAULT_SYSTEM)
-                            for event in events]
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-    except SQLAlchemyError as exc:
-        raise AuditWriteError(f"audit records for tenant '{events[0].tenant_id}' not written: "
-                              f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
-    for seq, digest in appended:
-        _anchor(database, events[0].tenant_id, seq, digest)
 
 
 def _append_in(conn: Connection, dialect: str, event: AuditEvent, system: str) -> tuple[int, str]:
