@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from portal.core.formatting import nl_date
 from support.browser import axe_unavailable
-from support.flows import axe_violations, login, open_patient, screenshot
+from support.flows import axe_violations, login, open_patient, report_death, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -136,10 +136,7 @@ def test_death_report(portal, page, tenant_id, case):
     page.get_by_role("button", name="Melden overlijden patiënt").click()  # nothing filled in
     expect(page.get_by_role("alert").first).to_be_visible()
 
-    page.get_by_label("Overlijdensdatum").fill(nl_date(date.today()))
-    page.get_by_label("Plaats van overlijden").fill("Thuis")
-    page.get_by_label("Ik bevestig dat deze patiënt is overleden").check()
-    page.get_by_role("button", name="Melden overlijden patiënt").click()
+    report_death(page, nl_date(date.today()))
     expect(page.locator("main")).to_contain_text("gemeld")
     expect(page.locator("main")).to_contain_text(case.account_name)
     problems = [p for p in page.problems if "400" not in p]  # the empty form was refused on purpose

@@ -8,7 +8,7 @@ from datetime import date
 from playwright.sync_api import expect
 
 from portal.core.formatting import nl_date
-from support.flows import open_patient
+from support.flows import open_patient, report_death
 from support.production import login_with_card
 
 TENANT = "zgt"
@@ -38,10 +38,7 @@ def test_a_gp_logs_in_searches_reports_a_death_and_logs_out(stack, context, page
     expect(page.get_by_role("heading", level=1)).to_have_text("Patiëntinformatie")
 
     page.get_by_role("link", name="Melden overlijden patiënt").click()
-    page.get_by_label("Overlijdensdatum").fill(nl_date(date.today()))
-    page.get_by_label("Plaats van overlijden").fill("Thuis")
-    page.get_by_label("Ik bevestig dat deze patiënt is overleden").check()
-    page.get_by_role("button", name="Melden overlijden patiënt").click()
+    report_death(page, nl_date(date.today()))
     expect(page.locator("main")).to_contain_text("gemeld")
     expect(page.locator("main")).to_contain_text(case.account_name)
 

@@ -98,3 +98,11 @@ def screenshot(page: Page, tenant_id: str, name: str) -> None:
     """<SCREENSHOTS>/<tenant>-<name>.png of the visible viewport (kept small for the README)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{tenant_id}-{slug(name)}.png"), full_page=False)
+
+
+def report_death(page: Page, day: str, place: str = "Thuis") -> None:
+    """Fill in "Melden overlijden patiënt" (the form open on ``page``) and send it."""
+    page.get_by_label("Overlijdensdatum").fill(day)
+    page.get_by_label("Plaats van overlijden").fill(place)
+    page.get_by_label("Ik bevestig dat deze patiënt is overleden").check()
+    page.get_by_role("button", name="Melden overlijden patiënt").click()
