@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite uses, when they are missing and we may:
 # softhsm2 (a real PKCS#11 token), chromium + chromium-driver (browser tests),
 # fonts-dejavu-core (the inzagelog PDF embeds DejaVu Sans for full Unicode text),
-# nodejs + npm (the test FHIR server of the fhir connector; axe-core for the accessibility checks).
+# nodejs + npm (the test FHIR server of the fhir connector; axe-core for the accessibility checks),
+# orthanc + orthanc-dicomweb (a real PACS for the fhir connector's DICOMweb images).
 # Not root or not Debian: says what is missing; those tests then skip, saying why.
 set -euo pipefail
 missing=()
@@ -17,6 +18,8 @@ if [ "${1:-}" = "--scan" ]; then
 fi
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+[ -x /usr/sbin/Orthanc ] || missing+=(orthanc)
+[ -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || missing+=(orthanc-dicomweb)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
