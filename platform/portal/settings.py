@@ -30,6 +30,10 @@ class Settings:
     #: ``PORTAL_BENCH_CEILING=1``: serve ``GET /bench/ceiling`` (``portal.core.ceiling``), a
     #: constant reply through the whole stack that ``make bench`` measures as the ceiling.
     bench_ceiling: bool = False
+    #: ``PORTAL_BENCH_PAGE=1``: serve ``GET /bench/page/...`` (``portal.web.bench_page``), each
+    #: page kind re-rendered from the last real one of this process, without login: for
+    #: ``make bench`` only, never on a server with real patients.
+    bench_page: bool = False
     #: ``PORTAL_ALLOW_DEMO_EPD=1``: production may serve the synthetic demo EPD, for a
     #: rehearsal of the production set-up (tests/production, ``make bench``); never a hospital.
     allow_demo_epd: bool = False
@@ -52,7 +56,7 @@ class Settings:
     def from_env(cls, **overrides) -> "Settings":
         """Build from ``PORTAL_ENV``, ``DATABASE_URL``, ``PORTAL_INSTANCE_DIR``,
         ``PORTAL_TENANTS_DIR``, ``PORTAL_THEMES_DIR``, ``PORTAL_BENCH_CEILING``,
-        ``PORTAL_ALLOW_DEMO_EPD`` and ``PORTAL_DEV_HAP``; keyword arguments win.
+        ``PORTAL_BENCH_PAGE``, ``PORTAL_ALLOW_DEMO_EPD`` and ``PORTAL_DEV_HAP``; keyword arguments win.
 
         ``PORTAL_ENV`` has no default: a deployment that forgets it must not come up as a
         development server with demo login (``portal run`` alone sets development itself)."""
@@ -76,6 +80,7 @@ class Settings:
             tenants_dir=Path(overrides.pop("tenants_dir", None) or default_tenants_dir()),
             themes_dir=Path(overrides.pop("themes_dir", None) or default_themes_dir()),
             bench_ceiling=_flag("PORTAL_BENCH_CEILING", overrides.pop("bench_ceiling", None)),
+            bench_page=_flag("PORTAL_BENCH_PAGE", overrides.pop("bench_page", None)),
             allow_demo_epd=_flag("PORTAL_ALLOW_DEMO_EPD", overrides.pop("allow_demo_epd", None)),
             browser_at_hap=_browser_at_hap(environment, overrides.pop("browser_at_hap", None)),
         )

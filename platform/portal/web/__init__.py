@@ -12,7 +12,8 @@ and wires the rest into each tenant app:
 - ``errors``: Dutch error pages (JSON for APIs), 503 without database access when the
   database is down;
 - ``ratelimit``: login per address and per card, search per provider (database-backed);
-- ``logscrub``: BSN-like and patient numbers removed from ordinary log records.
+- ``logscrub``: BSN-like and patient numbers removed from ordinary log records;
+- ``bench_page``: the page-sized baseline of ``make bench``, only with ``PORTAL_BENCH_PAGE=1``.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from werkzeug.exceptions import BadRequest
 
 from .. import context
 from ..core.security import TrustedProxyFix
-from . import errors, headers, logscrub, origin, ratelimit
+from . import bench_page, errors, headers, logscrub, origin, ratelimit
 from .health import bp
 
 __all__ = ["PortalRequest", "bp", "init_app"]
@@ -51,5 +52,6 @@ def init_app(app: Flask) -> None:
     headers.init_app(app)
     errors.init_app(app)
     ratelimit.init_app(app)
+    bench_page.init_app(app)
     logscrub.install()
 
