@@ -39,6 +39,7 @@ from portal.epd.registry import parse_settings
 
 from . import care, record, reports, results, writes
 from .client import FhirClient, split_reference
+from .mapping import map_each
 from .patients import (
     Directory,
     Unmappable,
@@ -66,6 +67,12 @@ _CHUNK = 40  # ids per "_id=a,b,c" search: keeps URLs well under common limits
 
 def _newest(items: Iterable[T], key: Callable[[T], object]) -> tuple[T, ...]:
     return tuple(sorted(items, key=lambda item: _sortable(key(item)), reverse=True))
+
+
+def _of_listed(encounters: list[dict], summaries: dict[str, PatientSummary]) -> list[dict]:
+    """The encounters of patients on an overview (others are not mapped, so their defects
+    cannot fail it)."""
+    return [e for e in encounters if (reference(e.get("subject")) or "") in summaries]
 
 
 def _given(value: T | None) -> T:
@@ -111,25 +118,6 @@ class FhirConnector:
 
     def _today(self) -> date:
         return self.clock.today()
-
-    def _map(self, resources: Iterable[dict], mapper: Callable[[dict], T | None], what: str) -> list[T]:
-        """Map each resource; leave out (and log) what cannot be mapped. Raises EpdBadData
-        only when resources came and none of them could be mapped."""
-        mapped, failed, seen = [], 0, 0
-        for resource in resources:
-            seen += 1
-            try:
-                model = mapper(resource)
-            except (Unmappable, KeyError, TypeError, ValueError, AttributeError) as exc:
-                failed += 1
-                reason = str(exc) if isinstance(exc, Unmappable) else type(exc).__name__
-                log.warning("FHIR %s left out: %s", what, reason)
-                continue
-            if model is not None:
-                mapped.append(model)
-        if seen and failed == seen:
-            raise EpdBadData(f"every {what} the FHIR server returned was unusable")
-        return mapped
 
     def _check_id(self, patient_id: str) -> str:
         if not isinstance(patient_id, str) or not _FHIR_ID.match(patient_id):
@@ -226,7 +214,7 @@ class FhirConnector:
             return summary(patient, has_consent(grouped["consent"].get(ref, []), self.settings, today),
                            relations(patient, teams, requests, directory, self.settings, today), self.settings)
 
-        return self._map(patients, build, "patient")
+        return map_each(patients, build, "patient")
 
     def search_patients(self, criteria: SearchCriteria, limit: int = 50) -> Sequence[PatientSummary]:
         queries, keep = self._patient_queries(criteria)
@@ -321,35 +309,35 @@ class FhirConnector:
     def list_admitted_patients(self, agb_codes: Collection[str] | None = None) -> Sequence[AdmittedPatient]:
         encounters, summaries = self._encounter_patients([("status", "in-progress")], agb_codes)
         now = self.clock.local_now()
-        entries = []
-        for encounter in encounters:
-            patient = summaries.get(reference(encounter.get("subject")) or "")
-            if patient is None:
-                continue
-            mapped = self._map([encounter], lambda e: care.admission(e, now), "admission")
-            if mapped and mapped[0].status == AdmissionStatus.CURRENT:
-                entries.append(AdmittedPatient(patient=patient, admission=mapped[0]))
+
+        def entry(encounter: dict) -> AdmittedPatient | None:
+            admission = care.admission(encounter, now)
+            if admission is None or admission.status != AdmissionStatus.CURRENT:
+                return None
+            return AdmittedPatient(patient=summaries[reference(encounter.get("subject")) or ""], admission=admission)
+
+        entries = map_each(_of_listed(encounters, summaries), entry, "admission")
         return _newest(entries, lambda e: e.admission.admitted_at)
 
     def list_emergency_visits(self, since: datetime,
                               agb_codes: Collection[str] | None = None) -> Sequence[EmergencyVisitEntry]:
         since = self.clock.to_local(since)
         encounters, summaries = self._encounter_patients([("date", f"ge{since.date().isoformat()}")], agb_codes)
-        entries = []
-        for encounter in encounters:
-            patient = summaries.get(reference(encounter.get("subject")) or "")
-            if patient is None:
-                continue
-            for visit in self._map([encounter], care.emergency_visit, "emergency visit"):
-                if visit.arrived_at >= since:
-                    entries.append(EmergencyVisitEntry(patient=patient, visit=visit))
+
+        def entry(encounter: dict) -> EmergencyVisitEntry | None:
+            visit = care.emergency_visit(encounter)
+            if visit is None or visit.arrived_at < since:
+                return None
+            return EmergencyVisitEntry(patient=summaries[reference(encounter.get("subject")) or ""], visit=visit)
+
+        entries = map_each(_of_listed(encounters, summaries), entry, "emergency visit")
         return _newest(entries, lambda e: e.visit.arrived_at)
 
     # ================================================================== care events
 
     def list_appointments(self, patient_id):
         got = self._for_patient(patient_id, {"items": ("Appointment", [("patient", f"Patient/{patient_id}")])})
-        return _newest(self._map(got["items"], care.appointment, "appointment"), lambda a: a.start)
+        return _newest(map_each(got["items"], care.appointment, "appointment"), lambda a: a.start)
 
     def list_operations(self, patient_id):
         ref = f"Patient/{patient_id}"
@@ -358,14 +346,14 @@ class FhirConnector:
             "appointments": ("Appointment", [("patient", ref)]),
             "procedures": ("Procedure", [("subject", ref)]),
         })
-        mapped = self._map(got["requests"],
+        mapped = map_each(got["requests"],
                            lambda r: care.operation(r, got["appointments"], got["procedures"], self.settings),
                            "operation")
         return _newest(mapped, lambda o: o.performed_at or o.planned_at or o.listed_on)
 
     def _encounters(self, patient_id, mapper, what):
         got = self._for_patient(patient_id, {"items": ("Encounter", [("subject", f"Patient/{patient_id}")])})
-        return self._map(got["items"], mapper, what)
+        return map_each(got["items"], mapper, what)
 
     def list_admissions(self, patient_id):
         now = self.clock.local_now()
@@ -379,14 +367,14 @@ class FhirConnector:
         got = self._for_patient(patient_id, {"items": ("ServiceRequest", [("subject", f"Patient/{patient_id}"),
                                                                           ("status", "active")])})
         today = self._today()
-        return _newest(self._map(got["items"], lambda r: care.referral(r, self.settings, today), "referral"),
+        return _newest(map_each(got["items"], lambda r: care.referral(r, self.settings, today), "referral"),
                        lambda r: r.referred_on)
 
     # ================================================================== record: medical
 
     def _simple(self, patient_id, resource_type, param, mapper, what, sort_key, extra=()):
         got = self._for_patient(patient_id, {"items": (resource_type, [(param, f"Patient/{patient_id}"), *extra])})
-        return _newest(self._map(got["items"], mapper, what), sort_key)
+        return _newest(map_each(got["items"], mapper, what), sort_key)
 
     def list_allergies(self, patient_id):
         return self._simple(patient_id, "AllergyIntolerance", "patient", record.allergy, "allergy",
@@ -413,7 +401,7 @@ class FhirConnector:
         devices = self._by_ids(r for r in (record.device_reference(s) for s in got["items"]) if r)
         chosen = [s for s in got["items"]
                   if record.device_kind(devices.get(record.device_reference(s) or ""), self.settings) == kind]
-        mapped = self._map(chosen, lambda s: record.device_use(s, devices.get(record.device_reference(s) or "")),
+        mapped = map_each(chosen, lambda s: record.device_use(s, devices.get(record.device_reference(s) or "")),
                            "device use")
         return _newest(mapped, lambda d: d.start)
 
@@ -433,7 +421,7 @@ class FhirConnector:
         items = got["requests"] + got["statements"]
         medications = self._by_ids(r for r in (record.medication_reference(i) for i in items) if r)
         today = self._today()
-        mapped = self._map(items, lambda i: record.medication(i, medications, today), "medication")
+        mapped = map_each(items, lambda i: record.medication(i, medications, today), "medication")
         order = list(MedicationCategory)
         newest_first = _newest(mapped, lambda m: m.start)
         return tuple(sorted(newest_first, key=lambda m: order.index(m.category)))
@@ -443,7 +431,7 @@ class FhirConnector:
     def _reports(self, patient_id, kind):
         got = self._for_patient(patient_id, {"items": ("Composition", [("subject", f"Patient/{patient_id}")])})
         chosen = [c for c in got["items"] if reports.report_kind(c, self.settings) == kind]
-        return _newest(self._map(chosen, reports.report, "report"), lambda r: r.written_at)
+        return _newest(map_each(chosen, reports.report, "report"), lambda r: r.written_at)
 
     def list_treatment_reports(self, patient_id):
         return self._reports(patient_id, "treatment")
@@ -465,7 +453,7 @@ class FhirConnector:
         if (document is None or reference(document.get("subject")) != f"Patient/{patient_id}"
                 or not reports.is_approved_document(document)):
             raise ItemNotFound("no such letter")
-        info = self._map([document], reports.letter, "letter")
+        info = map_each([document], reports.letter, "letter")
         attachments = (c.get("attachment") for c in dicts(document.get("content")))
         attachment = next((a for a in attachments if isinstance(a, dict)), None)
         if attachment is None or not info:
@@ -512,13 +500,13 @@ class FhirConnector:
                                              "goals": ("Goal", [("subject", ref)])})
         score_refs = {reference(o) for g in got["goals"] for o in dicts(g.get("outcomeReference"))} - {None}
         scores = self._by_ids(score_refs)
-        mapped = self._map(got["conditions"], lambda c: reports.nursing_problem(c, got["goals"], scores, self.settings),
+        mapped = map_each(got["conditions"], lambda c: reports.nursing_problem(c, got["goals"], scores, self.settings),
                            "nursing problem")
         return _newest(mapped, lambda p: p.recorded_on)
 
     def list_nursing_care_plan(self, patient_id):
         got = self._for_patient(patient_id, {"items": ("CarePlan", [("subject", f"Patient/{patient_id}")])})
-        plans = self._map(got["items"], lambda p: reports.nursing_interventions(p, self.settings), "care plan")
+        plans = map_each(got["items"], lambda p: reports.nursing_interventions(p, self.settings), "care plan")
         return _newest([i for plan in plans for i in plan], lambda i: i.start)
 
     def list_nutrition(self, patient_id):
@@ -529,7 +517,7 @@ class FhirConnector:
         today = self._today()
         got = self._for_patient(patient_id, {"items": ("Consent", [("patient", f"Patient/{patient_id}")])})
         directives = [c for c in got["items"] if reports.is_treatment_directive(c)]
-        mapped = self._map(directives, lambda c: reports.treatment_restriction(c, today), "treatment restriction")
+        mapped = map_each(directives, lambda c: reports.treatment_restriction(c, today), "treatment restriction")
         return _newest(mapped, lambda r: r.decided_on)
 
     # ================================================================== results
@@ -548,7 +536,7 @@ class FhirConnector:
             return any(results.is_gp_request(requests.get(reference(b) or ""), roles, self.settings)
                        for b in dicts(observation.get("basedOn")))
 
-        mapped = self._map(observations, lambda o: results.lab_result(o, panels, gp_ordered(o)), "lab result")
+        mapped = map_each(observations, lambda o: results.lab_result(o, panels, gp_ordered(o)), "lab result")
         if not include_gp_orders:
             mapped = [m for m in mapped if m.ordered_by != results.OrderedBy.GP]
         return _newest(mapped, lambda r: r.sampled_at)
@@ -573,12 +561,12 @@ class FhirConnector:
 
     def list_microbiology(self, patient_id):
         items, linked = self._diagnostic_reports(patient_id)
-        return _newest(self._map(items, lambda r: results.microbiology(r, linked, linked), "microbiology result"),
+        return _newest(map_each(items, lambda r: results.microbiology(r, linked, linked), "microbiology result"),
                        lambda m: m.sampled_at)
 
     def list_pathology(self, patient_id):
         items, linked = self._diagnostic_reports(patient_id)
-        return _newest(self._map(items, lambda r: results.pathology(r, linked, linked), "pathology report"),
+        return _newest(map_each(items, lambda r: results.pathology(r, linked, linked), "pathology report"),
                        lambda p: p.sampled_at)
 
     def _imaging(self, patient_id):
@@ -586,7 +574,7 @@ class FhirConnector:
         requesters = {ref: (get(r, "requester", "display") or "") for ref, r in linked.items()
                       if r.get("resourceType") == "ServiceRequest"}
         chosen = [r for r in items if not results.report_section(r) & (results.MICROBIOLOGY | results.PATHOLOGY)]
-        mapped = self._map(chosen, lambda r: results.imaging(r, linked, linked, linked, requesters), "imaging report")
+        mapped = map_each(chosen, lambda r: results.imaging(r, linked, linked, linked, requesters), "imaging report")
         return _newest(mapped, lambda i: i.performed_at), linked
 
     def list_imaging(self, patient_id):
@@ -608,12 +596,17 @@ class FhirConnector:
 
     def _catalogue(self) -> tuple[dict[str, OrderableTest], dict[str, dict]]:
         definitions = self.client.search("ActivityDefinition", [("status", "active")]).matches
+
+        def with_coding(definition: dict) -> tuple[OrderableTest, dict] | None:
+            test = writes.orderable(definition)
+            if test is None:
+                return None
+            coding = next(c for c in dicts(get(definition, "code", "coding")) if c.get("code") == test.code)
+            return test, {k: coding[k] for k in ("system", "code", "display") if k in coding}
+
         tests, codings = {}, {}
-        for definition in definitions:
-            for test in self._map([definition], writes.orderable, "orderable test"):
-                tests[test.code] = test
-                coding = next(c for c in dicts(get(definition, "code", "coding")) if c.get("code") == test.code)
-                codings[test.code] = {k: coding[k] for k in ("system", "code", "display") if k in coding}
+        for test, coding in map_each(definitions, with_coding, "orderable test"):
+            tests[test.code], codings[test.code] = test, coding
         return tests, codings
 
     def order_catalogue(self) -> Sequence[OrderableTest]:
@@ -626,7 +619,10 @@ class FhirConnector:
             "requests": lambda: self.client.search("ServiceRequest", [("subject", f"Patient/{patient_id}")]).matches,
             "catalogue": self._catalogue,
         })
-        return _newest(writes.orders(got["requests"], got["catalogue"][0]), lambda o: o.submitted_at)
+        catalogue = got["catalogue"][0]
+        mapped = map_each(writes.order_groups(got["requests"]), lambda group: writes.order(group, catalogue), "order",
+                          resource_of=lambda group: group[0])
+        return _newest(mapped, lambda o: o.submitted_at)
 
     def submit_order(self, patient_id: str, order: OrderRequest) -> str:
         got = self.client.gather({"patient": lambda: self._patient(patient_id), "catalogue": self._catalogue})

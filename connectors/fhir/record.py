@@ -162,6 +162,8 @@ def substance_use(resource: dict, settings: Settings) -> SubstanceUse | None:
         shown, _, unit = observation_value(component)
         if shown:
             amounts.append(f"{shown} {unit}".strip() if unit else shown)
+    if not value and not amounts:  # "Tabak" alone says nothing about the use
+        raise Unmappable("substance use without a status or amount")
     return SubstanceUse(id=resource["id"], substance=substance, status=value or "",
                         amount=", ".join(amounts) or None,
                         start=parse_date(get(resource, "effectivePeriod", "start")),

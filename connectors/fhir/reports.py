@@ -195,13 +195,14 @@ def nursing_interventions(plan: dict, settings: Settings) -> list[NursingInterve
             or not has_token(plan.get("category"), settings.codes.nursing_care_plan)):
         return []
     problem = next((display(a) for a in dicts(plan.get("addresses")) if display(a)), None)
-    found = []
+    found, nameless = [], 0
     for index, activity in enumerate(dicts(plan.get("activity"))):
         detail = as_dict(activity.get("detail"))
         if detail.get("status") in ("cancelled", "entered-in-error"):
             continue
         intervention = concept_text(detail.get("code")) or text(detail.get("description"))
         if intervention is None:
+            nameless += 1
             continue
         nic, _ = first_code(detail.get("code"))
         repeat = get(detail, "scheduledTiming", "repeat") or {}
@@ -213,6 +214,8 @@ def nursing_interventions(plan: dict, settings: Settings) -> list[NursingInterve
             id=f"{plan['id']}.{index}", nic_code=nic, intervention=intervention, problem=problem, frequency=frequency,
             start=parse_date(get(plan, "period", "start")) or parse_date(get(detail, "scheduledPeriod", "start")),
             end=parse_date(get(plan, "period", "end")) or parse_date(get(detail, "scheduledPeriod", "end"))))
+    if nameless and not found:  # a plan whose every intervention is unnamed cannot be shown
+        raise Unmappable("nursing care plan without a named intervention")
     return found
 
 

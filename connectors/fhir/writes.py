@@ -88,44 +88,46 @@ def requisition_of(request: dict) -> str | None:
     return value if get(request, "requisition", "system") == REQUISITION_SYSTEM and isinstance(value, str) else None
 
 
-def orders(requests: list[dict], catalogue: dict[str, OrderableTest]) -> list[Order]:
-    """Group the portal's ServiceRequests by requisition into Orders."""
+def order_groups(requests: list[dict]) -> list[list[dict]]:
+    """The portal's ServiceRequests grouped by requisition: one group per order."""
     groups: dict[str, list[dict]] = {}
     for request in requests:
         key = requisition_of(request)
         if key and request.get("status") in _ORDER_STATUS and PORTAL_TAG in list(dicts(get(request, "meta", "tag"))):
             groups.setdefault(key, []).append(request)
-    found = []
-    for key, members in groups.items():
-        first = members[0]
-        submitted = parse_datetime(first.get("authoredOn"))
-        if submitted is None:
-            continue
-        states = {_ORDER_STATUS[m["status"]] for m in members}
-        if states == {OrderStatus.CANCELLED}:
-            status = OrderStatus.CANCELLED
-        elif states <= {OrderStatus.COMPLETED, OrderStatus.CANCELLED}:
-            status = OrderStatus.COMPLETED
-        elif any(m.get("occurrencePeriod") for m in members if m["status"] == "active"):
-            # The portal sends a desired date (occurrenceDateTime); the hospital books a slot
-            # by setting occurrencePeriod.
-            status = OrderStatus.SCHEDULED
-        else:
-            status = OrderStatus.SUBMITTED
-        tests = []
-        for member in members:
-            code, _ = first_code(member.get("code"))
-            tests.append(catalogue.get(code or "")
-                         or OrderableTest(code=code or "", name=concept_text(member.get("code")) or "",
-                                          category=first_text(member.get("category")) or ""))
-        requester = first.get("requester")
-        agb = get(requester, "identifier", "value") if get(requester, "identifier", "system") == AGB_SYSTEM else None
-        found.append(Order(id=key, submitted_at=submitted, status=status, tests=tuple(tests),
-                           clinical_question=first_text(first.get("reasonCode")) or "",
-                           requester_name=display(requester) or "",
-                           requester_agb=agb, urgent=first.get("priority") in ("urgent", "asap", "stat"),
-                           requested_date=parse_date(first.get("occurrenceDateTime")), note=notes(first)))
-    return found
+    return list(groups.values())
+
+
+def order(members: list[dict], catalogue: dict[str, OrderableTest]) -> Order:
+    """The Order of one group of ``order_groups``; raises ``Unmappable`` without a date."""
+    first = members[0]
+    submitted = parse_datetime(first.get("authoredOn"))
+    if submitted is None:
+        raise Unmappable("order without a submission date")
+    states = {_ORDER_STATUS[m["status"]] for m in members}
+    if states == {OrderStatus.CANCELLED}:
+        status = OrderStatus.CANCELLED
+    elif states <= {OrderStatus.COMPLETED, OrderStatus.CANCELLED}:
+        status = OrderStatus.COMPLETED
+    elif any(m.get("occurrencePeriod") for m in members if m["status"] == "active"):
+        # The portal sends a desired date (occurrenceDateTime); the hospital books a slot
+        # by setting occurrencePeriod.
+        status = OrderStatus.SCHEDULED
+    else:
+        status = OrderStatus.SUBMITTED
+    tests = []
+    for member in members:
+        code, _ = first_code(member.get("code"))
+        tests.append(catalogue.get(code or "")
+                     or OrderableTest(code=code or "", name=concept_text(member.get("code")) or "",
+                                      category=first_text(member.get("category")) or ""))
+    requester = first.get("requester")
+    agb = get(requester, "identifier", "value") if get(requester, "identifier", "system") == AGB_SYSTEM else None
+    return Order(id=requisition_of(first) or "", submitted_at=submitted, status=status, tests=tuple(tests),
+                 clinical_question=first_text(first.get("reasonCode")) or "",
+                 requester_name=display(requester) or "",
+                 requester_agb=agb, urgent=first.get("priority") in ("urgent", "asap", "stat"),
+                 requested_date=parse_date(first.get("occurrenceDateTime")), note=notes(first))
 
 
 def death_task(patient_id: str, notification: DeathNotification, now: datetime) -> dict:

@@ -166,7 +166,7 @@ def test_lab_results_flags_panels_and_gp_orders(connector):
 def test_one_odd_resource_is_left_out_not_fatal(connector, caplog):
     assert [r.id for r in connector.list_lab_results("pt-plain")] == ["lab-plain-ok"]
     assert [a.id for a in connector.list_appointments("pt-plain")] == ["appt-plain-ok"]
-    assert "lab result left out: lab result without a date" in caplog.text
+    assert "lab result left out, Observation/lab-plain-no-date: lab result without a date" in caplog.text
     assert "Natrium" not in caplog.text  # logs name the problem, never the content
 
 
