@@ -5,12 +5,20 @@ The hash chain shows any change to a record *unless* the whole chain after it is
 which someone holding the database could do. A checkpoint fixes a chain's position
 (tenant, seq, record hash) outside the database: a line in an append-only file (on Linux
 ``chattr +a``, or a file on a log host), signed with an Ed25519 key the database never sees.
-``portal audit verify`` checks every checkpoint's signature and that the chain still holds
-the latest one: a rewritten or truncated chain no longer matches.
+``portal audit verify`` checks the checkpoints' signatures and that the chain still holds
+them: a rewritten or truncated chain no longer matches.
 
-Written automatically: after every ``every``-th record of a tenant's chain (the writer
-calls ``after_append``), and by ``portal audit checkpoint`` (e.g. hourly from cron, so a
-quiet chain is anchored too).
+Three kinds, named in the signed message (``Checkpoint.kind``):
+
+- ``writer``: written after every ``every``-th record of a tenant's chain (the writer calls
+  ``after_append``). It vouches only for the position: this record had this hash when it was
+  appended. Lines written before kinds existed (no ``"v"`` in the line) are writer checkpoints,
+  signed over the version 1 message, and stay readable.
+- ``verified``: written by ``portal audit verify`` / ``checkpoint`` after it found records 1..seq
+  intact (together with the verified checkpoint it started from). A routine verify starts at
+  the newest one and checks only what came after it.
+- ``archive``: written by ``portal audit archive`` before it removes records 1..seq from the
+  database: they were intact and are in an archive file. The chain in the database starts after it.
 
 Settings (environment): ``PORTAL_AUDIT_CHECKPOINTS`` (the file), ``PORTAL_AUDIT_SIGNING_KEY``
 (the private key, base64 of its 32 bytes; ``portal audit keygen`` makes one) on the portal's
@@ -41,16 +49,44 @@ class CheckpointError(Exception):
     """A checkpoint setting is wrong, or the checkpoint file cannot be trusted (English)."""
 
 
+#: The kinds of checkpoint, as named in the signed message (see the module docstring).
+WRITER, VERIFIED, ARCHIVE = "writer", "verified", "archive"
+KINDS = (WRITER, VERIFIED, ARCHIVE)
+#: Checkpoints that vouch that every record up to theirs was intact: a routine verify starts there.
+VOUCHING_KINDS = (VERIFIED, ARCHIVE)
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     tenant_id: str
     seq: int
     record_hash: str
     at: str  # ISO 8601 UTC
+    kind: str = WRITER
+    #: 1: a line from before kinds existed (always a writer checkpoint); 2: kind is signed.
+    version: int = 2
 
     def message(self) -> bytes:
-        """What is signed: every field, unambiguously separated."""
-        return f"portal-audit-checkpoint|{self.tenant_id}|{self.seq}|{self.record_hash}|{self.at}".encode()
+        """What is signed: every field, unambiguously separated. Version 2 names the kind, so
+        a writer checkpoint can never be passed off as a verified one (nor the other way)."""
+        if self.version == 1:
+            return f"portal-audit-checkpoint|{self.tenant_id}|{self.seq}|{self.record_hash}|{self.at}".encode()
+        return (f"portal-audit-checkpoint/2|{self.kind}|{self.tenant_id}|{self.seq}|{self.record_hash}|"
+                f"{self.at}").encode()
+
+    @property
+    def vouches(self) -> bool:
+        """True when a verify or archive run vouched that records 1..seq were intact."""
+        return self.kind in VOUCHING_KINDS
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A parsed, not yet verified line: the checkpoint, its signature and where it stood."""
+
+    checkpoint: Checkpoint
+    signature: bytes
+    number: int
 
 
 def _raw_key(value: str, name: str) -> bytes:
@@ -105,19 +141,25 @@ class Checkpoints:
     def can_sign(self) -> bool:
         return self._signer is not None
 
-    def write(self, tenant_id: str, seq: int, record_hash: str) -> Checkpoint:
+    def write(self, tenant_id: str, seq: int, record_hash: str, kind: str = WRITER) -> Checkpoint:
         """Append a signed checkpoint of (tenant, seq, hash): one ``write`` of one line to a
-        file opened for appending, so lines of several processes never interleave."""
+        file opened for appending, so lines of several processes never interleave. Raises
+        ``OSError`` when the line cannot be written (and synced: an archive relies on it)."""
         if self._signer is None:
             raise CheckpointError("no PORTAL_AUDIT_SIGNING_KEY: this machine can only verify checkpoints")
+        if kind not in KINDS:
+            raise ValueError(f"unknown checkpoint kind {kind!r}")
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        checkpoint = Checkpoint(tenant_id, seq, record_hash, at)
+        checkpoint = Checkpoint(tenant_id, seq, record_hash, at, kind)
         signature = base64.b64encode(self._signer.sign(checkpoint.message())).decode()
-        line = json.dumps({"tenant": tenant_id, "seq": seq, "hash": record_hash, "at": at, "sig": signature},
-                          separators=(",", ":")) + "\n"
+        line = json.dumps({"v": 2, "kind": kind, "tenant": tenant_id, "seq": seq, "hash": record_hash, "at": at,
+                           "sig": signature}, separators=(",", ":")) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
         try:
-            os.write(fd, line.encode())
+            if os.write(fd, line.encode()) != len(line.encode()):
+                raise OSError(f"short write to {self.path}")
+            if kind != WRITER:  # rare, and a verify or an archive builds on it: make it durable
+                os.fsync(fd)
         finally:
             os.close(fd)
         return checkpoint
@@ -133,24 +175,62 @@ class Checkpoints:
             log.error("audit checkpoint of tenant %s at %d not written: %s", tenant_id, seq, exc)
 
     def read(self, tenant_id: str) -> list[Checkpoint]:
-        """Every checkpoint of ``tenant_id``, in file order. Raises ``CheckpointError`` on a
-        line that is not a checkpoint or whose signature does not verify: a file with a
-        forged or altered line cannot be trusted at all."""
+        """Every checkpoint of ``tenant_id``, in file order, after checking the signature of
+        every line of the file (every tenant's). Raises ``CheckpointError`` on a line that is
+        not a checkpoint or whose signature does not verify: a file with a forged or altered
+        line cannot be trusted at all."""
+        lines = self._parse(None)
+        for line in lines:
+            self._check(line)
+        return [line.checkpoint for line in lines if line.checkpoint.tenant_id == tenant_id]
+
+    def read_since_vouched(self, tenant_id: str) -> tuple[Checkpoint | None, list[Checkpoint]]:
+        """For a routine verify: the tenant's newest vouching (verified or archive) checkpoint
+        and the tenant's checkpoints it has not vouched for yet (a higher seq, or written
+        after it), each with its signature checked. Earlier lines were checked by the run that
+        wrote that checkpoint, so they are parsed but not re-checked; ``read`` checks them all.
+        Raises ``CheckpointError`` like ``read`` for any line it parses or checks."""
+        lines = self._parse(tenant_id)
+        vouching = [line for line in lines if line.checkpoint.vouches]
+        start = max(vouching, key=lambda line: (line.checkpoint.seq, line.number), default=None)
+        if start is not None:
+            self._check(start)
+        later = [line for line in lines if start is None or line.number > start.number
+                 or line.checkpoint.seq > start.checkpoint.seq]
+        for line in later:
+            self._check(line)
+        return (start.checkpoint if start else None), [line.checkpoint for line in later]
+
+    def _parse(self, tenant_id: str | None) -> list[_Line]:
+        """The lines of ``tenant_id`` (every line for None), parsed but not checked. Lines of
+        other tenants are skipped by a text match before any JSON is parsed: the file grows
+        by a line per ``every`` records for years."""
         if not self.path.exists():
             return []
+        marker = None if tenant_id is None else f'"tenant":{json.dumps(tenant_id)}'
         found = []
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                checkpoint = Checkpoint(str(data["tenant"]), int(data["seq"]), str(data["hash"]), str(data["at"]))
-                self._verifier.verify(base64.b64decode(data["sig"], validate=True), checkpoint.message())
-            except InvalidSignature:
-                raise CheckpointError(
-                    f"{self.path}:{number}: the signature does not match (altered or forged)") from None
-            except (ValueError, KeyError, TypeError, binascii.Error):
-                raise CheckpointError(f"{self.path}:{number}: not a checkpoint line") from None
-            if checkpoint.tenant_id == tenant_id:
-                found.append(checkpoint)
+        with self.path.open(encoding="utf-8") as file:
+            for number, line in enumerate(file, start=1):
+                if not line.strip() or (marker is not None and marker not in line):
+                    continue
+                try:
+                    data = json.loads(line)
+                    version = int(data.get("v", 1))
+                    kind = str(data["kind"]) if version == 2 else WRITER
+                    if version not in (1, 2) or kind not in KINDS:
+                        raise ValueError(kind)
+                    checkpoint = Checkpoint(str(data["tenant"]), int(data["seq"]), str(data["hash"]),
+                                            str(data["at"]), kind, version)
+                    signature = base64.b64decode(data["sig"], validate=True)
+                except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+                    raise CheckpointError(f"{self.path}:{number}: not a checkpoint line") from None
+                if tenant_id is None or checkpoint.tenant_id == tenant_id:
+                    found.append(_Line(checkpoint, signature, number))
         return found
+
+    def _check(self, line: _Line) -> None:
+        try:
+            self._verifier.verify(line.signature, line.checkpoint.message())
+        except InvalidSignature:
+            raise CheckpointError(
+                f"{self.path}:{line.number}: the signature does not match (altered or forged)") from None

@@ -18,7 +18,8 @@ from . import Action, AuditEvent, AuditWriteError, record
 from .checkpoints import CheckpointError, new_key_pair
 from .export import to_csv, to_pdf
 from .inzagelog import InzagelogRequestError, access_log, parse_period, valid_bsn
-from .verify import Anchor, verify_chain
+from .verify import Anchor
+from .verify_run import VerifyRun, run_verify
 
 
 @click.group("audit", help="The NEN 7513 audit log: verify its hash chain and checkpoints, "
@@ -41,72 +42,78 @@ def _anchor(_ctx, _param, value: str | None) -> Anchor | None:
         raise click.BadParameter(str(exc)) from None
 
 
-def _latest_checkpoint(tenant_id: str) -> tuple[Anchor | None, str]:
-    """The newest signed checkpoint of the tenant as an anchor, and a line saying so.
-    Exits 1 when the checkpoint file has an altered or forged line."""
-    checkpoints = get_platform().database.checkpoints
-    if checkpoints is None:
-        return None, ("warning: no audit checkpoints configured (PORTAL_AUDIT_CHECKPOINTS): a chain rewritten "
-                      "by someone holding the database would not be noticed")
+def _verify(tenant_id: str, full: bool, anchor: Anchor | None, write: bool = True) -> VerifyRun:
+    """One verify run; exits 1 when the checkpoint file cannot be trusted or the chain is broken."""
     try:
-        found = checkpoints.read(tenant_id)
+        run = run_verify(get_platform().database, get_platform().database.checkpoints, tenant_id, full=full,
+                         anchor=anchor, write=write)
     except CheckpointError as exc:
         click.echo(f"BROKEN: audit checkpoints cannot be trusted: {exc}", err=True)
         sys.exit(1)
-    if not found:
-        return None, f"no checkpoint of tenant '{tenant_id}' yet in {checkpoints.path}"
-    newest = max(found, key=lambda c: c.seq)
-    return Anchor(newest.seq, newest.record_hash), (f"checked against {len(found)} signed checkpoint(s); newest: "
-                                                    f"record {newest.seq} at {newest.at}")
+    except SQLAlchemyError as exc:
+        _database_failed(exc)
+    except OSError as exc:
+        click.echo(f"Error: the verified checkpoint could not be written: {exc}", err=True)
+        sys.exit(2)
+    click.echo(f"verify of tenant '{tenant_id}', {run.mode}")
+    result = run.result
+    if not result.intact:
+        click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}", err=True)
+        click.echo(f"The {result.records} records walked before it are intact.", err=True)
+        sys.exit(1)
+    return run
+
+
+def _report(tenant_id: str, run: VerifyRun) -> None:
+    result = run.result
+    walked = (f"{result.records} records checked ({result.first_seq}..{result.head_seq})" if result.records
+              else "no records to check")
+    click.echo(f"ok: audit chain of tenant '{tenant_id}' is intact: {walked}")
+    if run.archived is not None:
+        click.echo(f"records up to {run.archived.seq} are archived (archive checkpoint of {run.archived.at})")
+    if run.checked:
+        newest = max(run.checked, key=lambda c: c.seq)
+        click.echo(f"checked against {len(run.checked)} signed checkpoint(s); newest: record {newest.seq} "
+                   f"at {newest.at}")
+    click.echo(f"head: {result.head_seq}:{result.head_hash}")
+    if run.written is not None:
+        click.echo(f"verified checkpoint written: record {run.written.seq}")
+    if run.note:
+        click.echo(run.note)
 
 
 @audit_cli.command("verify")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
+@click.option("--full", is_flag=True, help="Walk every record and check every checkpoint, not only what is new "
+                                           "since the last verified checkpoint (run it periodically)")
 @click.option("--anchor", callback=_anchor, metavar="SEQ:HASH",
               help="Also a seq and hash noted earlier by hand; must still be in the chain")
 @with_appcontext
-def verify_command(tenant_id: str, anchor: Anchor | None) -> None:
-    """Re-check every record of the tenant's chain, and that it still holds the newest
-    signed checkpoint (and ``--anchor``); exit 1 naming the first bad record."""
+def verify_command(tenant_id: str, full: bool, anchor: Anchor | None) -> None:
+    """Re-check the tenant's chain: routinely from the last verified checkpoint on, with
+    ``--full`` every record; then write a verified checkpoint at the head (when this machine
+    holds the signing key). Exit 1 naming the first bad record."""
     tenant_app(tenant_id)
-    checkpoint, said = _latest_checkpoint(tenant_id)
-    anchors: list[Anchor | None] = [a for a in (checkpoint, anchor) if a is not None] or [None]
-    try:
-        results = [verify_chain(get_platform().database, tenant_id, a) for a in anchors]
-    except SQLAlchemyError as exc:
-        _database_failed(exc)
-    for result in results:
-        if not result.intact:
-            click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}", err=True)
-            click.echo(f"{result.records} records before it are intact.", err=True)
-            sys.exit(1)
-    result = results[0]
-    click.echo(f"ok: audit chain of tenant '{tenant_id}' is intact: {result.records} records")
-    click.echo(said)
-    click.echo(f"head: {result.head_seq}:{result.head_hash}")
+    _report(tenant_id, _verify(tenant_id, full, anchor))
 
 
 @audit_cli.command("checkpoint")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
 @with_appcontext
 def checkpoint_command(tenant_id: str) -> None:
-    """Write a signed checkpoint of the tenant's chain head now (e.g. hourly from cron)."""
+    """Verify what is new (a routine verify) and write a verified checkpoint of the head now
+    (e.g. hourly from cron, so a quiet chain is anchored too)."""
     tenant_app(tenant_id)
     checkpoints = get_platform().database.checkpoints
     if checkpoints is None or not checkpoints.can_sign:
         raise click.ClickException("set PORTAL_AUDIT_CHECKPOINTS and PORTAL_AUDIT_SIGNING_KEY first")
-    try:
-        result = verify_chain(get_platform().database, tenant_id)
-    except SQLAlchemyError as exc:
-        _database_failed(exc)
-    if not result.intact:  # never sign a broken chain
-        click.echo(f"BROKEN: audit chain of tenant '{tenant_id}': {result.problem}; no checkpoint written", err=True)
-        sys.exit(1)
-    if result.head_seq == 0:
+    run = _verify(tenant_id, False, None)  # never sign a broken chain: exits 1 first
+    if run.result.head_seq == 0:
         click.echo(f"tenant '{tenant_id}' has no records yet: nothing to anchor")
-        return
-    written = checkpoints.write(tenant_id, result.head_seq, result.head_hash)
-    click.echo(f"checkpoint of tenant '{tenant_id}' at record {written.seq} written to {checkpoints.path}")
+    elif run.written is None:
+        click.echo(f"tenant '{tenant_id}' is anchored at record {run.result.head_seq} already")
+    else:
+        click.echo(f"checkpoint of tenant '{tenant_id}' at record {run.written.seq} written to {checkpoints.path}")
 
 
 @audit_cli.command("keygen")

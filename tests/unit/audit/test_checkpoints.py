@@ -70,7 +70,7 @@ def test_a_truncated_chain_is_caught(anchored, tampering):
         conn.execute(update(HEADS).where(HEADS.c.tenant_id == "zgt").values(seq=3, record_hash=third))
     assert verify_chain(database, "zgt").intact  # the chain alone cannot tell
     result = _verify(tmp_path, database, ("PORTAL_AUDIT_VERIFY_KEY", verify))
-    assert result.returncode == 1 and "record 4 (the anchor) is missing" in result.stderr
+    assert result.returncode == 1 and "record 4 (a signed checkpoint) is missing" in result.stderr
 
 
 def test_a_rewritten_chain_is_caught(anchored, tampering):
