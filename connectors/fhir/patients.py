@@ -118,7 +118,12 @@ def name_parts(patient: dict) -> dict:
     for other in dicts(patient.get("name")):
         if other.get("use") == "usual" and as_list(other.get("given")):
             call_name = call_name or text(as_list(other["given"])[0])
-    usage = _NAME_USAGE.get(extension_value(name, EXT + "humanname-assembly-order"), NameUsage.OWN)
+    order = extension_value(name, EXT + "humanname-assembly-order")
+    usage = lookup(_NAME_USAGE, order) if isinstance(order, str) else None
+    if partner is None:
+        usage = NameUsage.OWN
+    elif usage is None:
+        usage = _usage_as_given(text(name.get("family")), (own_prefix, own), (partner_prefix, partner))
     return {
         "initials": initials,
         "given_name": call_name or (full_given[0] if full_given else None),
@@ -126,8 +131,34 @@ def name_parts(patient: dict) -> dict:
         "birth_name": own,
         "partner_name_prefix": partner_prefix,
         "partner_name": partner,
-        "name_usage": usage if partner else NameUsage.OWN,
+        "name_usage": usage,
     }
+
+
+def _spelled(*parts: str | None) -> str:
+    """A name for comparing: parts joined, spaces collapsed, none around hyphens, casefolded."""
+    joined = " ".join(p for p in parts if p)
+    return "-".join(" ".join(piece.split()) for piece in joined.split("-")).casefold()
+
+
+def _usage_as_given(family: str | None, own: tuple[str | None, str], partner: tuple[str | None, str]) -> NameUsage:
+    """The naamgebruik that spells ``family`` (the official name as the EPD wrote it) from the
+    parts, for a name without the assembly-order extension: nl-core says ``family`` is then
+    the name in use. When no order spells it exactly, the order in which the own and partner
+    names occur in it decides; when neither occurs, the own name."""
+    own_name, partner_name = _spelled(*own), _spelled(*partner)
+    given = _spelled(family)
+    spelled = {NameUsage.OWN: own_name, NameUsage.PARTNER: partner_name,
+               NameUsage.PARTNER_OWN: f"{partner_name}-{own_name}", NameUsage.OWN_PARTNER: f"{own_name}-{partner_name}"}
+    for usage, spelling in spelled.items():
+        if given == spelling:
+            return usage
+    at_own, at_partner = given.find(_spelled(own[1])), given.find(_spelled(partner[1]))
+    if at_partner < 0:
+        return NameUsage.OWN
+    if at_own < 0:
+        return NameUsage.PARTNER
+    return NameUsage.PARTNER_OWN if at_partner < at_own else NameUsage.OWN_PARTNER
 
 
 def name_matches(patient: dict, wanted: str, partner: bool) -> bool:
