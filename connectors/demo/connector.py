@@ -424,6 +424,15 @@ class DemoConnector:
     def list_imaging(self, patient_id):
         return self._list(patient_id, "imaging", m.ImagingReport, prepare=_image_ids)
 
+    def list_image_series(self, patient_id: str, report_id: str) -> Sequence[m.ImageSeries]:
+        # The demo EPD links its images to the report itself: one series without a number.
+        report = next((r for r in self.list_imaging(patient_id) if r.id == report_id), None)
+        if report is None:
+            raise ItemNotFound("demo EPD: no such imaging report")
+        if not report.images:
+            return ()
+        return (m.ImageSeries(number=None, description="", modality=None, images=report.images),)
+
     # ------------------------------------------------------------------ documents
 
     def _item(self, conn: Connection, patient_id: str, kind: str, record_id: str):

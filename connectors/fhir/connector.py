@@ -12,6 +12,7 @@ import base64
 import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -39,6 +40,8 @@ from portal.epd.registry import parse_settings
 
 from . import care, record, reports, results, writes
 from .client import FhirClient, split_reference
+from .dicomweb import DicomWebClient
+from .imaging import StudyImages, is_study_image
 from .mapping import map_each
 from .patients import (
     Directory,
@@ -104,6 +107,8 @@ class FhirConnector:
         self.client = client or FhirClient(settings, folder)
         #: "Now" and "today" as the hospital reads them (admissions current, the SEH window).
         self.clock = clock or HospitalClock()
+        #: The images of ImagingStudy resources, from the hospital's PACS (when configured).
+        self.studies = StudyImages(self, DicomWebClient(settings.pacs, folder) if settings.pacs else None)
 
     @classmethod
     def from_config(cls, tenant, settings=None) -> "FhirConnector":
@@ -113,6 +118,8 @@ class FhirConnector:
 
     def close(self) -> None:
         self.client.close()
+        if self.studies.pacs is not None:
+            self.studies.pacs.close()
 
     # ================================================================== plumbing
 
@@ -578,9 +585,16 @@ class FhirConnector:
         return _newest(mapped, lambda i: i.performed_at), linked
 
     def list_imaging(self, patient_id):
-        return self._imaging(patient_id)[0]
+        found = self._imaging(patient_id)[0]
+        # Without a PACS a study's images cannot be shown: the reports must not promise them.
+        return found if self.studies.pacs else tuple(replace(r, study_images=False) for r in found)
+
+    def list_image_series(self, patient_id: str, report_id: str):
+        return self.studies.list_image_series(patient_id, report_id)
 
     def get_image(self, patient_id: str, image_id: str) -> Document:
+        if is_study_image(image_id):
+            return self.studies.get_image(patient_id, image_id)
         reports_, linked = self._imaging(patient_id)
         for report in reports_:
             for image in report.images:

@@ -21,6 +21,7 @@ from portal.epd.models import (
     flag_for,
 )
 
+from .dicomweb import study_uid
 from .patients import Unmappable
 from .record import APPROVED_OBSERVATION, OBS_CATEGORY, observation_value
 from .settings import Settings
@@ -280,7 +281,8 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
         text=_report_text(report, observations), conclusion=_conclusion(report),
         radiologist=next((display(p) for p in dicts(report.get("resultsInterpreter")) if display(p)), None)
         or next((display(p) for p in dicts(report.get("performer")) if display(p)), None),
-        images=tuple(images))
+        images=tuple(images),
+        study_images=any(s.get("status") == "available" and study_uid(s) for s in linked))
 
 
 def is_gp_request(request: dict | None, roles: dict[str, dict], settings: Settings) -> bool:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .pacs_settings import PacsSettings
+
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 AGB_SYSTEM = "http://fhir.nl/fhir/NamingSystem/agb-z"
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -134,6 +136,8 @@ class Settings(_Strict):
     order_performer: str | None = Field(
         default=None,
         description="Reference put in ServiceRequest.performer of orders, e.g. Organization/hospital")
+    pacs: PacsSettings | None = Field(
+        default=None, description="The hospital's PACS (DICOMweb) for ImagingStudy images; none: no PACS images")
 
     @field_validator("base_url", "patient_number_system")
     @classmethod

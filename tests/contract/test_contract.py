@@ -198,6 +198,24 @@ def test_letters_and_images_open_only_for_their_patient(contract):
         connector.get_letter(rich, "no-such-letter")
 
 
+def test_image_series_open_only_for_their_patient(contract):
+    connector, rich = contract.connector, contract.rich_patient_id
+    study = next(s for s in connector.list_imaging(rich) if s.images)
+    series = connector.list_image_series(rich, study.id)
+    listed = [image.id for item in series for image in item.images]
+    assert set(listed) >= {image.id for image in study.images}, "the report's own images are among its series"
+    numbers = [item.number for item in series if item.number is not None]
+    assert numbers == sorted(numbers), "series in series-number order"
+    picture = connector.get_image(rich, listed[0])
+    assert picture.content_type.startswith("image/") and len(picture.data) > 100
+    with pytest.raises(ItemNotFound):
+        connector.list_image_series(contract.patient.patient_id, study.id)
+    with pytest.raises(ItemNotFound):
+        connector.list_image_series(rich, "no-such-report")
+    with pytest.raises(PatientNotFound):
+        connector.list_image_series(contract.unknown_patient_id, study.id)
+
+
 def test_care_event_rules(contract):
     connector, rich = contract.connector, contract.rich_patient_id
     assert all(op.called_on is not None for op in connector.list_operations(rich))

@@ -194,8 +194,8 @@ def test_study(root: str, patient_number: str, series: list[tuple[str, str, int]
 def dicom_instance(*, patient_id: str, patient_name: str, birth_date: str, study_uid: str, series_uid: str,
                    sop_uid: str, series_number: int, instance_number: int, modality: str, description: str,
                    size: tuple[int, int] = (48, 64)) -> bytes:
-    """A Secondary Capture image of ``size`` (rows, columns), 8-bit grey: a gradient whose
-    brightness tells series and instance apart. Returns the DICOM file's bytes."""
+    """A Secondary Capture image of ``size`` (rows, columns), 8-bit grey, different for each
+    series and instance number. Returns the DICOM file's bytes."""
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
 
@@ -228,8 +228,11 @@ def dicom_instance(*, patient_id: str, patient_name: str, birth_date: str, study
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit = 7
     ds.PixelRepresentation = 0
-    base = (series_number * 60 + instance_number * 20) % 200
-    ds.PixelData = bytes((base + (r + c) % 56) % 256 for r in range(rows) for c in range(columns))
+    # A grey gradient with a white block whose place tells series (row) and instance (column)
+    # apart: Orthanc stretches each image's range when rendering, so brightness alone would not.
+    top, left = (series_number * 8) % (rows - 8), (instance_number * 8) % (columns - 8)
+    ds.PixelData = bytes(250 if top <= r < top + 8 and left <= c < left + 8 else 20 + (r + c) % 100
+                         for r in range(rows) for c in range(columns))
     buffer = BytesIO()
     ds.save_as(buffer, enforce_file_format=True)
     return buffer.getvalue()

@@ -36,6 +36,7 @@ from .models import (
     Document,
     EmergencyVisit,
     EmergencyVisitEntry,
+    ImageSeries,
     ImagingReport,
     LabResult,
     LetterInfo,
@@ -201,6 +202,14 @@ class EpdConnector(Protocol):
     def list_imaging(self, patient_id: str) -> Sequence[ImagingReport]:
         """Radiologie en nucleaire onderzoeken with their images, newest first; studies
         referred by external providers included."""
+
+    def list_image_series(self, patient_id: str, report_id: str) -> Sequence[ImageSeries]:
+        """The images of imaging report ``report_id`` (an ``ImagingReport.id`` of
+        ``list_imaging``), by series: images the report links itself first (one series with
+        ``number`` None), then the study's series by series number, each series' images by
+        instance number; every image opens with ``get_image``. Empty when the study has no
+        images. Raises ``ItemNotFound`` when ``report_id`` is not an approved imaging report
+        of this patient, ``PatientNotFound`` for an unknown patient."""
 
     def get_image(self, patient_id: str, image_id: str) -> Document:
         """One image of an imaging study. Raises ``ItemNotFound`` when ``image_id`` is not an

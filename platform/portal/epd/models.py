@@ -775,6 +775,19 @@ class ImagingReport:
     conclusion: str
     radiologist: str | None = None
     images: tuple[ImageInfo, ...] = ()
+    #: The study's images are in the hospital's PACS: ``list_image_series`` gives them (their
+    #: number is known only then; ``images`` holds what the EPD itself links).
+    study_images: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSeries:
+    """A series of an imaging study (``list_image_series``): its images in order."""
+
+    number: int | None            # the series number; None for images the EPD links without a series
+    description: str              # e.g. "Thorax PA"; may be ""
+    modality: str | None          # DICOM modality, e.g. "CT", "DX"
+    images: tuple[ImageInfo, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
