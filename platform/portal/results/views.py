@@ -191,8 +191,8 @@ def imaging(patient: PatientSummary):
 @bp.get("/radiologie/<report_id>")
 @guard.patient_view(lambda report_id: f"Radiologieverslag {report_id}", item=True)
 def imaging_report(patient: PatientSummary, report_id: str):
-    """The report beside its images, shown in the page in the EPD's order (each image through
-    ``image``, bound to the page's patient)."""
+    """The report beside its images, series by series in the EPD's (or PACS's) order, each
+    image through ``image``, bound to the page's patient."""
     try:
         reports = context.connector().list_imaging(patient.patient_id)
     except PatientNotFound:
@@ -202,7 +202,12 @@ def imaging_report(patient: PatientSummary, report_id: str):
     report = next((r for r in reports if r.id == report_id), None)
     if report is None:
         abort(404)
-    return render_template("results/imaging_report.html", report=report)
+    try:
+        # The images by series, on their own: a PACS that is down leaves the report readable.
+        series = sections.load(lambda epd: epd.list_image_series(patient.patient_id, report_id), "image series")
+    except (ItemNotFound, PatientNotFound):  # gone between the two calls
+        series = sections.Section(())
+    return render_template("results/imaging_report.html", report=report, series=series)
 
 
 @bp.get("/beelden/<image_id>")
