@@ -26,6 +26,7 @@ from .core import views as core_views
 from .core.ceiling import init_app as init_bench_ceiling
 from .core.navigation import navigation_bar, navigation_for
 from .epd.registry import build_connector
+from .launch import views as launch_views
 from .orders import views as orders_views
 from .patient import views as patient_views
 from .printing import views as printing_views
@@ -111,6 +112,7 @@ def _wire_features(app: Flask, tenant: TenantConfig) -> None:
     for blueprint in (access_views.bp, search_views.bp, patient_views.bp, care_events_views.bp, record_views.bp,
                       results_views.bp):
         app.register_blueprint(blueprint)
+    launch_views.init_app(app)
     if tenant.menu_enabled("orders"):
         app.register_blueprint(orders_views.bp)
     app.register_blueprint(printing_views.bp)

@@ -6,6 +6,7 @@ Both refuse bad input with an English message and exit code 2 (click's usage err
 from __future__ import annotations
 
 import sys
+from datetime import date, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -15,9 +16,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import context
 from ..cli import get_platform, tenant_app
 from . import Action, AuditEvent, AuditWriteError, record
+from .chain import canonical_time
 from .checkpoints import CheckpointError, new_key_pair
 from .export import to_csv, to_pdf
-from .inzagelog import InzagelogRequestError, access_log, parse_period, valid_bsn
+from .inzagelog import LOCAL_ZONE, InzagelogRequestError, access_log, parse_period, valid_bsn
 from .verify import Anchor
 from .verify_run import VerifyRun, run_verify
 
@@ -93,8 +95,26 @@ def verify_command(tenant_id: str, full: bool, anchor: Anchor | None) -> None:
     """Re-check the tenant's chain: routinely from the last verified checkpoint on, with
     ``--full`` every record; then write a verified checkpoint at the head (when this machine
     holds the signing key). Exit 1 naming the first bad record."""
-    tenant_app(tenant_id)
+    app = tenant_app(tenant_id)
     _report(tenant_id, _verify(tenant_id, full, anchor))
+    _retention_note(app, tenant_id)
+
+
+def _retention_note(app, tenant_id: str) -> None:
+    """Say so when records past the tenant's maximum retention are still in the database."""
+    tenant = context.tenant_of(app)
+    if tenant.audit.retention_max_years is None:
+        return
+    from ..clock import HospitalClock
+    from .archive import oldest_record_at, years_before
+
+    clock = HospitalClock(tenant.timezone)
+    limit = years_before(clock.today(), tenant.audit.retention_max_years)
+    oldest = oldest_record_at(get_platform().database, tenant_id)
+    if oldest is not None and oldest.astimezone(clock.zone).date() < limit:
+        click.echo(f"note: records from {oldest.astimezone(clock.zone).date()} on are older than the maximum "
+                   f"retention of {tenant.audit.retention_max_years} years (audit.retention_max_years): archive "
+                   f"them with 'portal audit archive --tenant {tenant_id} --before {limit} --output FILE'")
 
 
 @audit_cli.command("checkpoint")
@@ -116,12 +136,89 @@ def checkpoint_command(tenant_id: str) -> None:
         click.echo(f"checkpoint of tenant '{tenant_id}' at record {run.written.seq} written to {checkpoints.path}")
 
 
+@audit_cli.command("archive")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
+@click.option("--before", required=True, metavar="YYYY-MM-DD",
+              help="Archive the records written before this day (the hospital's midnight)")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The archive file to write (JSON lines; never overwritten)")
+@with_appcontext
+def archive_command(tenant_id: str, before: str, output: Path) -> None:
+    """Move the records before a day, past the minimum retention, to an archive file: the
+    file and a signed archive checkpoint are written first, then the records are removed
+    from the database in one transaction. Nothing is removed when anything fails."""
+    from ..clock import HospitalClock
+    from .archive import ArchiveError, archive_before
+
+    app = tenant_app(tenant_id)
+    try:
+        day = date.fromisoformat(before)
+    except ValueError:
+        raise click.BadParameter(f"'{before}' is not a date (YYYY-MM-DD)", param_hint="--before") from None
+    tenant = context.tenant_of(app)
+    clock = HospitalClock(tenant.timezone)
+    database = get_platform().database
+    try:
+        done = archive_before(database, database.checkpoints, tenant_id, day, today=clock.today(), zone=clock.zone,
+                              minimum_years=tenant.audit.retention_years, output=output)
+    except ArchiveError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except CheckpointError as exc:
+        click.echo(f"BROKEN: audit checkpoints cannot be trusted, nothing archived: {exc}", err=True)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        click.echo(f"Error: the archive and its checkpoint were written, but the records could not be removed "
+                   f"(nothing was removed; archiving again writes a new file): "
+                   f"{type(getattr(exc, 'orig', None) or exc).__name__}", err=True)
+        sys.exit(1)
+    click.echo(f"archived records {done.first_seq}..{done.last_seq} of tenant '{tenant_id}' "
+               f"({canonical_time(done.first_at)} .. {canonical_time(done.last_at)}) to {done.path}")
+    click.echo(f"archive checkpoint: {done.last_seq}:{done.last_hash}; the records are removed from the database")
+
+
+@audit_cli.command("verify-archive")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def verify_archive_command(file: Path) -> None:
+    """Re-check an archive file: every record's hash and link, and that its last record is
+    the one a signed archive checkpoint names (needs PORTAL_AUDIT_CHECKPOINTS and a key)."""
+    from .archive import verify_archive
+    from .checkpoints import Checkpoints
+
+    try:
+        checked = verify_archive(file, Checkpoints.from_env())
+    except CheckpointError as exc:
+        click.echo(f"BROKEN: audit checkpoints cannot be trusted: {exc}", err=True)
+        sys.exit(1)
+    except (ValueError, OSError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if not checked.intact:
+        click.echo(f"BROKEN: archive {file} of tenant '{checked.tenant_id}': {checked.problem}", err=True)
+        sys.exit(1)
+    click.echo(f"ok: archive {file} of tenant '{checked.tenant_id}' is intact: records "
+               f"{checked.first_seq}..{checked.last_seq} ({checked.first_at} .. {checked.last_at})")
+    if checked.checkpoint is not None:
+        click.echo(f"its last record is the one the archive checkpoint of {checked.checkpoint.at} names")
+    if checked.note:
+        click.echo(checked.note)
+
+
 @audit_cli.command("keygen")
 def keygen_command() -> None:
     """Print a new key pair for the checkpoints (keep the signing key secret)."""
     signing, verify = new_key_pair()
     click.echo(f"PORTAL_AUDIT_SIGNING_KEY={signing}")
     click.echo(f"PORTAL_AUDIT_VERIFY_KEY={verify}")
+
+
+def _archived_day(database, tenant_id: str) -> date | None:
+    """The Dutch day of the newest archived record of the tenant, if any were archived."""
+    from .archive import archived_until
+
+    until = archived_until(database, tenant_id)
+    if until is None:
+        return None
+    return (until.replace(tzinfo=timezone.utc) if until.tzinfo is None else until).astimezone(LOCAL_ZONE).date()
 
 
 @audit_cli.command("export")
@@ -149,8 +246,13 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
         entries = access_log(database, tenant_id, bsn, first, last)
     except SQLAlchemyError as exc:
         _database_failed(exc)
+    archived = _archived_day(database, tenant_id)
+    if archived is not None and first <= archived:
+        click.echo(f"note: the records up to {archived} are archived (portal audit archive): this export covers "
+                   f"{max(first, archived + timedelta(days=1))} to {last} only", err=True)
     content = (to_csv(entries) if fmt == "csv" else
-               to_pdf(entries, hospital=tenant.display_name, bsn=bsn, first=first, last=last))
+               to_pdf(entries, hospital=tenant.display_name, bsn=bsn, first=first, last=last,
+                      archived_until=archived))
     try:
         record(AuditEvent(Action.EXPORT, "success", tenant_id, user_name="functioneel beheer (portal audit export)",
                           patient_bsn=bsn, data="Inzagelog", grounds="patient_request",

@@ -65,8 +65,16 @@ class _Document(FPDF):
                   align="C")
 
 
+def archived_note(archived_until: date) -> str:
+    """The sentence that says which period is no longer in the database (archived)."""
+    return (f"Gegevens tot en met {_dutch_date(archived_until)} zijn gearchiveerd en staan niet in dit overzicht; "
+            "het ziekenhuis kan ze op verzoek uit het archief opvragen.")
+
+
 def to_pdf(entries: list[AccessLogEntry], *, hospital: str, bsn: str, first: date, last: date,
-           created: datetime | None = None) -> bytes:
+           created: datetime | None = None, archived_until: date | None = None) -> bytes:
+    """The inzagelog as a PDF. ``archived_until``: the last day of records archived out of the
+    database, said in the overview when the period reaches back to it."""
     created = (created or datetime.now(LOCAL_ZONE)).astimezone(LOCAL_ZONE)
     pdf = _Document(hospital)
     pdf.set_title(f"Inzagelog {hospital}")
@@ -80,7 +88,8 @@ def to_pdf(entries: list[AccessLogEntry], *, hospital: str, bsn: str, first: dat
                  f"Periode: {_dutch_date(first)} tot en met {_dutch_date(last)}",
                  f"Opgemaakt op: {created.strftime('%d-%m-%Y %H:%M')}",
                  "Dit overzicht toont welke zorgverleners buiten het ziekenhuis (functienaam en praktijk) via het "
-                 "zorgverlenersportaal uw gegevens hebben geraadpleegd. Tijden zijn Nederlandse tijd."):
+                 "zorgverlenersportaal uw gegevens hebben geraadpleegd. Tijden zijn Nederlandse tijd.",
+                 *([archived_note(archived_until)] if archived_until is not None and first <= archived_until else [])):
         pdf.multi_cell(0, 5, t(line), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if not entries:

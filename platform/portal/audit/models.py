@@ -4,8 +4,10 @@
 Both are append-only in spirit: log rows are never changed or deleted (on PostgreSQL
 triggers from migration 0002_audit refuse it), and a chain head only ever advances by one.
 The head is what makes a deleted tail detectable: ``verify`` compares it with the last row.
-Records are kept at least ``audit.retention_years`` (NEN 7513: 5 years); the portal has
-no command that deletes them.
+Records are kept at least ``audit.retention_years`` (NEN 7513: 5 years). Older ones may be
+archived (``portal.audit.archive``): written to a file, anchored by a signed checkpoint, and
+only then removed; ``audit_archives`` names how far each chain is archived, and the database
+refuses to delete any record it does not cover.
 """
 from __future__ import annotations
 
@@ -66,3 +68,21 @@ class AuditChainHead(Base):
     seq: Mapped[int] = mapped_column(BigInteger)
     record_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditArchive(Base):
+    """One archive run of a tenant's chain: records up to ``through_seq`` (whose hash is
+    ``through_hash``, the last one in the archive file) were written to ``file_name`` and a
+    signed archive checkpoint before they were removed. Rows are never changed or deleted;
+    the database lets a record of ``audit_log`` be deleted only when a row here covers it."""
+
+    __tablename__ = "audit_archives"
+    __table_args__ = ({"info": {"append_only": True}},)
+
+    tenant_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    through_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    through_hash: Mapped[str] = mapped_column(String(64))
+    #: When the last archived record was written: the inzagelog says what it no longer holds.
+    through_occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    archived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    file_name: Mapped[str] = mapped_column(String(255))

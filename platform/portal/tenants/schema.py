@@ -206,6 +206,73 @@ class AuditConfig(_Strict):
         return value
 
 
+#: JOSE algorithms a signed launch may use (asymmetric only: the HIS signs, the portal verifies).
+LAUNCH_ALGORITHMS = ("RS256", "RS512", "ES256")
+
+
+class LaunchClaims(_Strict):
+    """The claim names of a signed launch context; the defaults are the HINQ XIS→Viewer
+    convention of the Twente networks."""
+
+    provider_uzi: str = Field("user-uzi", description="UZI number of the provider")
+    provider_big: str = Field("user-big", description="BIG number of the provider (recorded only)")
+    provider_agb: str = Field("user-agb", description="AGB code of the provider")
+    organisation_ura: str = Field("org-ura", description="URA of the provider's organisation (recorded only)")
+    organisation_agb: str = Field("org-agb", description="AGB code of the provider's organisation (recorded only)")
+    patient_bsn: str = Field("patient-bsn", description="BSN of the patient")
+    destination: str = Field("dest", description="The portal page to open, by its fixed name")
+
+
+class SignedLaunchIssuer(_Strict):
+    """A HIS vendor or regional network whose signed launch contexts (POST /launch) are trusted."""
+
+    name: str = Field(min_length=1, max_length=80, description="Who it is, as the audit log names it")
+    issuer: str = Field(min_length=1, max_length=255, description="Its 'iss' claim, exactly")
+    jwks_file: str | None = Field(None, description="Its public keys: a JWKS file in the tenant folder")
+    jwks_url: str | None = Field(None, description="Or the https URL of its JWKS")
+    algorithms: tuple[str, ...] = Field(LAUNCH_ALGORITHMS, description="Signature algorithms accepted")
+    claims: LaunchClaims = LaunchClaims()
+
+    @model_validator(mode="after")
+    def _one_key_source(self) -> "SignedLaunchIssuer":
+        if (self.jwks_file is None) == (self.jwks_url is None):
+            raise ValueError("give exactly one of jwks_file and jwks_url")
+        unknown = [a for a in self.algorithms if a not in LAUNCH_ALGORITHMS]
+        if unknown or not self.algorithms:
+            raise ValueError(f"algorithms: choose from {', '.join(LAUNCH_ALGORITHMS)}")
+        return self
+
+
+class SmartIssuer(_Strict):
+    """An EHR that may launch the portal with HL7 SMART App Launch (GET /launch/smart)."""
+
+    name: str = Field(min_length=1, max_length=80, description="Who it is, as the audit log names it")
+    issuer: str = Field(min_length=1, max_length=255, description="Its FHIR base URL, the launch's 'iss'")
+    client_id: str = Field(min_length=1, max_length=255, description="The portal's client id there")
+    client_secret_env: str | None = Field(
+        None, description="Environment variable with the client secret (a confidential client); "
+                          "none: a public client (PKCE only)")
+    scope: str = Field("launch openid fhirUser patient/Patient.read", description="Scopes asked for")
+
+    @field_validator("client_secret_env")
+    @classmethod
+    def _env(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
+        return value
+
+
+class LaunchConfig(_Strict):
+    """Opening a patient from the provider's own system: signed context (HIS) and SMART (EHR)."""
+
+    audience: str | None = Field(None, description="The 'aud' a signed launch must name; none: "
+                                 "https://<hostname> of any of the tenant's hostnames")
+    max_lifetime_seconds: int = Field(300, ge=30, le=300,
+                                      description="Longest a signed launch may be valid ('exp' from now)")
+    signed: tuple[SignedLaunchIssuer, ...] = Field((), description="Trusted issuers of signed launches")
+    smart: tuple[SmartIssuer, ...] = Field((), description="Trusted SMART App Launch issuers (EHRs)")
+
+
 class TenantConfig(_Strict):
     """One hospital. Loaded from ``tenants/<id>/tenant.yaml``; the folder name must equal ``id``."""
 
@@ -224,6 +291,7 @@ class TenantConfig(_Strict):
     sessions: SessionConfig = SessionConfig()
     audit: AuditConfig = AuditConfig()
     rate_limits: RateLimitConfig = RateLimitConfig()
+    launch: LaunchConfig = LaunchConfig()
     secret_key_env: str | None = Field(
         None, description="Environment variable with this tenant's session secret (required in production)")
     timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "

@@ -14,6 +14,14 @@ it, and it is required on every POST all the same (Flask-WTF). Flask-WTF's own c
 the Referer over HTTPS is switched off: the portal's ``Referrer-Policy: same-origin`` lets
 browsers send it, but the two headers above say the same more reliably.
 
+One endpoint is exempt, by name (``CROSS_SITE_ENDPOINTS``): ``POST /launch``, where a GP's
+own system (HIS) opens a patient by POSTing a signed launch context from another site
+(``portal.launch``). A cross-site POST is its whole purpose, and it carries its own proof
+instead: a signature by a key the tenant trusts, an audience naming this portal, a lifetime
+of at most five minutes and a ``jti`` accepted once. It changes nothing of the browser's
+session (it only parks the launch for the logged-in provider, who must be the one it names).
+It is exempt from the CSRF token as well (``portal.launch.views.init_app``).
+
 A refusal is a ``CSRFError``, so it gets the same answer as a bad token: the Dutch
 "Formulier verlopen" page, the login API's ``request_invalid``, and logout still ends the
 session (``portal.auth.views``). The log line names the endpoint and the reason, never an
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: ``Sec-Fetch-Site`` values, so that the log repeats only one of these.
 FETCH_SITES = frozenset({"same-origin", "same-site", "cross-site", "none"})
+#: Endpoints that take unsafe requests from other sites (see the module docstring): only these.
+CROSS_SITE_ENDPOINTS = frozenset({"launch.signed_launch"})
 
 
 def own_origin() -> str:
@@ -41,7 +51,7 @@ def own_origin() -> str:
 
 def refusal_reason() -> str | None:
     """Why the current request must be refused, or None when its origin is acceptable."""
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or request.endpoint in CROSS_SITE_ENDPOINTS:
         return None
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None and site.strip().lower() != "same-origin":

@@ -12,6 +12,10 @@ NON_PATIENT_ENDPOINTS = {
     "search.emergency_department",
     "search.recent_patients",
     "care_events.index",        # the menu "Naar welke pagina bent u op zoek?"; no patient data
+    "launch.signed_launch",     # a HIS's launch: verified and parked; shows nothing
+    "launch.smart_launch",      # a SMART launch: off to the EHR's authorization; shows nothing
+    "launch.smart_return",      # the EHR's answer: verified and parked; shows nothing
+    "launch.open_launch",       # decides (guard.decide_for), audits, selects, redirects to a guarded page
 }
 
 

@@ -16,9 +16,13 @@ from support.identifiers import make_bsn
 
 # The trigger definitions live in the migration (migrations must not depend on code that
 # changes later); its module name starts with a digit, hence importlib.
-triggers = importlib.import_module("portal.migrations.versions.0002_audit")
+_audit = importlib.import_module("portal.migrations.versions.0002_audit")
+_archives = importlib.import_module("portal.migrations.versions.0009_audit_archives")
 SQLITE_TRIGGER_NAMES = ("audit_log_no_update", "audit_log_no_delete", "audit_chain_heads_advance_only",
-                        "audit_chain_heads_no_delete")
+                        "audit_chain_heads_no_delete", "audit_archives_no_update", "audit_archives_no_delete")
+#: The SQLite triggers as the migrations leave them (0009 replaced 0002's audit_log_no_delete).
+SQLITE_TRIGGERS = [*(s for s in _audit.SQLITE_TRIGGERS if "audit_log_no_delete" not in s),
+                   *_archives.SQLITE_UPGRADE[1:]]
 
 
 @pytest.fixture
@@ -62,7 +66,7 @@ def _tampering(database):
             yield conn
     finally:
         with database.engine.begin() as conn:
-            for statement in triggers.SQLITE_TRIGGERS:
+            for statement in SQLITE_TRIGGERS:
                 conn.exec_driver_sql(statement)
 
 
