@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from portal.clock import DEFAULT_ZONE, HospitalClock
-from portal.epd.errors import EpdBadData, ItemNotFound, OrderRejected, PatientNotFound
+from portal.epd.errors import EpdBadData, ItemNotFound, ItemUnusable, OrderRejected, PatientNotFound
 from portal.epd.models import (
     AdmissionStatus,
     AdmittedPatient,
@@ -464,7 +464,7 @@ class FhirConnector:
         attachments = (c.get("attachment") for c in dicts(document.get("content")))
         attachment = next((a for a in attachments if isinstance(a, dict)), None)
         if attachment is None or not info:
-            raise EpdBadData("letter without content")
+            raise ItemUnusable("letter without content")
         return self._attachment(attachment, info[0].title)
 
     def _item(self, resource_type: str, item_id: str) -> dict | None:
@@ -479,16 +479,16 @@ class FhirConnector:
         if not isinstance(data, str):
             target = split_reference(attachment.get("url"), self.client.base_url)
             if target is None or target[0] != "Binary":
-                raise EpdBadData("document content is not on the FHIR server")
+                raise ItemUnusable("document content is not on the FHIR server")
             binary = self.client.read("Binary", target[1])
             if binary is None:
-                raise EpdBadData("document content is missing on the FHIR server")
+                raise ItemUnusable("document content is missing on the FHIR server")
             data = binary.get("data")
             content_type = text(binary.get("contentType")) or content_type
         try:
             raw = base64.b64decode(data or "", validate=True)
         except ValueError:
-            raise EpdBadData("document content is not valid base64") from None
+            raise ItemUnusable("document content is not valid base64") from None
         if content_type.startswith("text/") and "charset" not in content_type:
             content_type += "; charset=utf-8"
         return Document(content_type=content_type, data=raw, title=title)
@@ -602,8 +602,11 @@ class FhirConnector:
                     media = linked.get(f"Media/{image_id}")
                     content = media.get("content") if media and isinstance(media.get("content"), dict) else None
                     if content is None:
-                        raise EpdBadData("image without content")
-                    return self._attachment(content, image.title or report.title)
+                        raise ItemUnusable("image without content")
+                    document = self._attachment(content, image.title or report.title)
+                    if not results.showable_image(document.content_type):
+                        raise ItemUnusable("image content type cannot be shown in a browser")
+                    return document
         raise ItemNotFound("no such image")
 
     # ================================================================== writes

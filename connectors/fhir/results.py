@@ -6,6 +6,8 @@ for reports); preliminary, registered, cancelled and entered-in-error are never 
 """
 from __future__ import annotations
 
+import logging
+
 from portal.epd.models import (
     ImageInfo,
     ImagingDiscipline,
@@ -44,6 +46,7 @@ from .values import (
     text,
 )
 
+log = logging.getLogger(__name__)
 APPROVED_REPORT = APPROVED_OBSERVATION | {"appended"}
 REPORT_SECTION = "http://terminology.hl7.org/CodeSystem/v2-0074"
 MICROBIOLOGY = {"MB"}
@@ -269,6 +272,10 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
         if item is None or item.get("status") in ("entered-in-error", "not-done"):
             continue
         content = as_dict(item.get("content"))
+        if not showable_image(text(content.get("contentType"))):
+            # Offered as a link, it would open an error (DICOM, a Word file): not offered.
+            log.info("FHIR Media/%s not offered as an image: its content type cannot be shown", item.get("id"))
+            continue
         images.append(ImageInfo(id=item["id"], title=text(link.get("comment")) or text(content.get("title"))
                                 or concept_text(item.get("modality")) or "",
                                 content_type=text(content.get("contentType")) or "application/octet-stream"))
@@ -283,6 +290,16 @@ def imaging(report: dict, studies: dict[str, dict], media: dict[str, dict], obse
         or next((display(p) for p in dicts(report.get("performer")) if display(p)), None),
         images=tuple(images),
         study_images=any(s.get("status") == "available" and study_uid(s) for s in linked))
+
+
+#: What a browser shows as an image by itself; anything else (application/dicom, TIFF) is not
+#: offered as a link and cannot be opened (``ItemUnusable``).
+SHOWABLE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+def showable_image(content_type: str | None) -> bool:
+    """Whether a content type (parameters ignored) is one ``SHOWABLE_IMAGE_TYPES``."""
+    return content_type is not None and content_type.split(";")[0].strip().lower() in SHOWABLE_IMAGE_TYPES
 
 
 def is_gp_request(request: dict | None, roles: dict[str, dict], settings: Settings) -> bool:

@@ -24,7 +24,7 @@ from ..audit import Action, AuditEvent, AuditWriteError, record, record_all
 from ..audit.request import request_event
 from ..context import selection
 from ..context.selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
-from ..epd.errors import EpdError, PatientNotFound
+from ..epd.errors import EpdError, EpdUnavailable, PatientNotFound
 from ..epd.models import PatientSummary
 from . import facts
 from .decision import Decision, Outcome, decide
@@ -103,15 +103,27 @@ def deny(patient: PatientSummary | None, decision: Decision | None, data: str):
     return render_template("access/denied.html", refusal=refusal), 403
 
 
+#: The status of data the EPD delivered but that can never be shown. Not 502/503: asking
+#: again cannot help, and the proxy retries 502/503 on another upstream (config/nginx), which
+#: would read the EPD and write an audit record again for nothing.
+UNUSABLE_DATA_STATUS = 422
+
+
 def epd_failure(error: EpdError, data: str):
-    """The EPD could not answer: a Dutch message, logged without patient data; the attempt
-    is in the audit log (the patient is unknown to the portal at this point)."""
-    log.warning("EPD error while opening %s: %s", data, type(error).__name__)
+    """The EPD failed: a Dutch message, logged without patient data; the attempt is in the
+    audit log (the patient is unknown to the portal at this point). Unreachable (timeout,
+    connection, 5xx: ``EpdUnavailable``) is 503 and says to try again later; anything else
+    is data that can never be shown (``EpdBadData``): 422, and it never says to try again."""
+    unreachable = isinstance(error, EpdUnavailable)
+    cause = "epd_unreachable" if unreachable else "unusable_data"
+    log.warning("EPD error while opening %s: %s (%s)", data, type(error).__name__, cause)
     failed = audit_or_refuse(request_event(Action.VIEW, "failure", data=data,
-                                         details={"error": type(error).__name__}))
+                                         details={"error": type(error).__name__, "cause": cause}))
     if failed:
         return failed
-    return render_template("access/epd_unavailable.html", error=error), 503
+    if unreachable:
+        return render_template("access/epd_unavailable.html", error=error), 503
+    return render_template("access/epd_unusable.html", error=error), UNUSABLE_DATA_STATUS
 
 
 def _request_context() -> str | None:
@@ -242,7 +254,7 @@ def _item_answer(view, patient: PatientSummary, decision: Decision, data: str, k
         if response is None:
             raise NotFound()
         return response
-    if response.status_code >= 500:  # the EPD failed: epd_failure logged the attempt
+    if response.status_code >= 500 or response.status_code == UNUSABLE_DATA_STATUS:  # epd_failure logged it
         return response
     failed = audit_or_refuse(request_event(Action.VIEW, "success", patient=patient, data=data,
                                            grounds=decision.grounds))

@@ -7,8 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flask import g, has_app_context
+
 from .. import context
-from ..epd.errors import EpdError, ItemNotFound, PatientNotFound
+from ..epd.errors import EpdError, EpdUnavailable, ItemNotFound, PatientNotFound
 
 if TYPE_CHECKING:
     from ..epd.contract import EpdConnector, PatientListMethod
@@ -20,10 +22,13 @@ UNAVAILABLE = "Deze gegevens zijn op dit moment niet beschikbaar."
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """What a connector call gave: its ``items``, or ``unavailable`` (then no items)."""
+    """What a connector call gave: its ``items``, or ``unavailable`` (then no items);
+    ``unusable`` tells the EPD answered with data that can never be shown (``EpdBadData``)
+    rather than not answering, so the screen must not say to try again later."""
 
     items: Sequence[Any]
     unavailable: bool = False
+    unusable: bool = False
 
 
 def load(read: Callable[["EpdConnector"], Sequence[Any]], what: str,
@@ -39,7 +44,18 @@ def load(read: Callable[["EpdConnector"], Sequence[Any]], what: str,
         raise
     except EpdError as error:
         log.warning("EPD error while loading %s: %s", what, type(error).__name__)
-        return Section((), unavailable=True)
+        return Section((), unavailable=True, unusable=note_problem(error) == "unusable")
+
+
+def note_problem(error: EpdError) -> str:
+    """"unreachable" (``EpdUnavailable``: try again later) or "unusable" (data the EPD gave
+    that can never be shown), also kept as ``g.epd_problem`` for ``ui.unavailable()`` on pages
+    that do not pass their section. An outage elsewhere on the page wins: "try again later"
+    is then true for it."""
+    problem = "unreachable" if isinstance(error, EpdUnavailable) else "unusable"
+    if has_app_context() and getattr(g, "epd_problem", None) != "unreachable":
+        g.epd_problem = problem
+    return problem
 
 
 def patient_list(method: "PatientListMethod", patient_id: str) -> Section:

@@ -1,5 +1,10 @@
 """Errors a connector may raise. Views catch ``EpdError`` and show a Dutch message.
 
+Two classes of failure, told apart on screen and in the audit log: ``EpdUnavailable`` (and
+``EpdTimeout``) mean the EPD could not be asked now, so "probeer het later opnieuw" is true;
+``EpdBadData`` (and ``ItemUnusable``) mean the EPD answered with data that can never be shown,
+so asking again will not help and the screen must not suggest it.
+
 Messages never contain patient data (no BSN, patient number, name or clinical content):
 they end up in ordinary logs. Name the kind of data and the technical cause instead.
 """
@@ -36,6 +41,12 @@ class EpdBadData(EpdError):
     The message says what was wrong ("lab result without a value", "invalid date in
     admission"), never the patient data itself.
     """
+
+
+class ItemUnusable(EpdBadData):
+    """One item (a letter, an image) exists and is the patient's, but can never be shown: a
+    content type no browser shows (DICOM), content at an address outside the EPD, data that
+    does not decode. The message names the cause, never the content or its address."""
 
 
 class OrderRejected(EpdError):

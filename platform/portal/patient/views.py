@@ -13,6 +13,7 @@ from .. import context
 from ..access import guard
 from ..audit import Action
 from ..audit.request import request_event
+from ..core import sections
 from ..core.freetext import normalise
 from ..db import get_database, get_session, table_of
 from ..epd.errors import EpdError, OrderRejected
@@ -55,6 +56,7 @@ def info(patient: PatientSummary):
         details = context.connector().get_patient(patient.patient_id)
     except EpdError as error:
         log.warning("EPD error while reading Patiëntinformatie: %s", type(error).__name__)
+        sections.note_problem(error)  # the page's message tells an outage from unusable data
         details = None
     return render_template("patient/info.html", patient=patient, details=details, reported=reported_death(patient))
 

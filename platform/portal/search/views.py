@@ -16,6 +16,7 @@ from ..access.decision import Decision, Outcome
 from ..access.models import RecentPatient
 from ..audit import Action
 from ..audit.request import request_event
+from ..core import sections
 from ..core.paging import paginate, requested_page
 from ..db import get_session
 from ..epd.errors import EpdError, PatientNotFound
@@ -86,7 +87,8 @@ def _unavailable(error: EpdError, name: str, template: str, criteria: dict[str, 
     """The EPD could not answer a search or list: the attempt is audited (with its
     criteria), the page says so in Dutch where the results would be."""
     log.warning("EPD error in %s: %s", name, type(error).__name__)
-    details = {**(criteria or {"list": name}), "error": type(error).__name__}
+    cause = "epd_unreachable" if sections.note_problem(error) == "unreachable" else "unusable_data"
+    details = {**(criteria or {"list": name}), "error": type(error).__name__, "cause": cause}
     failed = guard.audit_or_refuse(request_event(Action.SEARCH, "failure", data=name, details=details))
     return failed or render_template(template, **context)
 

@@ -16,7 +16,7 @@ import pytest
 
 from portal.epd import models as m
 from portal.epd.contract import PATIENT_LIST_METHODS
-from portal.epd.errors import EpdBadData
+from portal.epd.errors import EpdBadData, ItemNotFound, ItemUnusable
 from portal_connectors.fhir import FhirConnector
 from portal_connectors.fhir.testing import (
     PORTAL_PATIENTS_DIR,
@@ -164,7 +164,7 @@ def odd_world(tmp_path_factory):
         try:
             unusable = _unusable({r["id"]: r for r in odd}, now)
             before = {method: _read(connector, method, now) for method in LIST_METHODS}
-            server.load([r for resources in unusable.values() for r in resources])
+            server.load([r for resources in unusable.values() for r in resources] + _images(odd))
             yield connector, unusable, before, now
         finally:
             connector.close()
@@ -196,3 +196,36 @@ def test_a_list_of_only_unusable_resources_fails(odd_world):
     # pt-odd-unusable's own record: its one usable fact (the Patient) lacks a birth date.
     with pytest.raises(EpdBadData):
         connector.get_patient_summary("pt-odd-unusable")
+
+
+# --------------------------------------------------------------------------- images that can never be shown
+
+
+def _images(odd: list[dict]) -> list[dict]:
+    """A radiology report with a PNG on the server, a DICOM file and a PNG on another host."""
+    by_id = {r["id"]: r for r in odd}
+    subject = {"reference": "Patient/pt-odd"}
+    dicom = {"resourceType": "Media", "id": "media-odd-dicom", "status": "completed", "subject": subject,
+             "content": {"contentType": "application/dicom", "data": "RElDTQ==", "title": "CT slice"}}
+    elsewhere = {"resourceType": "Media", "id": "media-odd-elsewhere", "status": "completed", "subject": subject,
+                 "content": {"contentType": "image/png", "url": "https://pacs.example.org/images/1.png"}}
+    report = copy.deepcopy(by_id["dr-odd-thorax"])
+    report.update(id="dr-odd-images", media=[{"link": {"reference": f"Media/{m}"}}
+                                             for m in ("media-odd-thorax", "media-odd-dicom", "media-odd-elsewhere")])
+    return [dicom, elsewhere, report]
+
+
+def test_a_file_no_browser_shows_is_not_offered(odd_world):
+    connector = odd_world[0]
+    report = next(r for r in connector.list_imaging("pt-odd") if r.id == "dr-odd-images")
+    assert [(i.id, i.content_type) for i in report.images] == [
+        ("media-odd-thorax", "image/png"), ("media-odd-elsewhere", "image/png")]
+    with pytest.raises(ItemNotFound):  # never linked, so not an image of the report
+        connector.get_image("pt-odd", "media-odd-dicom")
+
+
+def test_an_image_outside_the_fhir_server_is_unusable_not_unreachable(odd_world):
+    connector = odd_world[0]
+    assert connector.get_image("pt-odd", "media-odd-thorax").data.startswith(b"\x89PNG")
+    with pytest.raises(ItemUnusable):
+        connector.get_image("pt-odd", "media-odd-elsewhere")
