@@ -191,11 +191,7 @@ class ApiClientCertificate(_Strict):
 class AuditConfig(_Strict):
     """NEN 7513 audit log settings."""
 
-    retention_years: int = Field(5, ge=5, le=115, description="Minimum retention in years: NEN 7513 asks at least 5; "
-                                 "'portal audit archive' refuses to archive younger records")
-    retention_max_years: int | None = Field(None, ge=5, le=115, description=(
-        "Maximum retention in years (none: no maximum): 'portal audit verify' says when older records are still "
-        "in the database, to be archived"))
+    retention_years: int = Field(5, ge=5, description="NEN 7513 asks at least 5 years")
     api_token_env: str | None = Field(None, description="Environment variable holding the inzagelog API token")
     api_client_certificates: tuple[ApiClientCertificate, ...] = Field((), description=(
         "Client certificates (mutual TLS through the proxy) that may call the inzagelog API; with "
@@ -208,13 +204,6 @@ class AuditConfig(_Strict):
         if value is not None and not _ENV_NAME.match(value):
             raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
         return value
-
-    @model_validator(mode="after")
-    def _retention_order(self) -> "AuditConfig":
-        if self.retention_max_years is not None and self.retention_max_years < self.retention_years:
-            raise ValueError(f"retention_max_years ({self.retention_max_years}) must not be less than "
-                             f"retention_years ({self.retention_years}), the minimum")
-        return self
 
 
 #: JOSE algorithms a signed launch may use (asymmetric only: the HIS signs, the portal verifies).
