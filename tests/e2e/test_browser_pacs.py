@@ -23,9 +23,19 @@ from portal.platform import create_platform
 from portal.settings import Settings
 from portal.tenants import TenantConfig
 from portal_connectors.fhir.testing import TEST_PATIENT_NUMBER_SYSTEM
-from support.browser import CHROMIUM, CHROMIUM_ARGS, REPO_ROOT, VIEWPORT, PortalServer, copy_tenants, recording_page
+from support.browser import (
+    AXE_SCRIPT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO_ROOT,
+    VIEWPORT,
+    PortalServer,
+    axe_unavailable,
+    copy_tenants,
+    recording_page,
+)
 from support.database import private_database
-from support.flows import login, open_patient
+from support.flows import axe_violations, login, open_patient
 from support.pacs_case import DEVRIES, DEVRIES_CT, pacs_world
 
 pytestmark = pytest.mark.slow
@@ -101,6 +111,8 @@ def context(fhir_portal, playwright_driver):
     browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     context = browser.new_context(viewport=VIEWPORT, locale="nl-NL", timezone_id="Europe/Amsterdam")
     context.set_default_timeout(15_000)
+    if axe_unavailable() is None:
+        context.add_init_script(path=str(AXE_SCRIPT))
     yield context
     context.close()
     browser.close()
@@ -150,6 +162,8 @@ def test_a_pacs_study_opens_with_its_series_and_full_size_images(fhir_portal, co
         page.locator("label.zoom-label").first.click()
         shown = images.first.evaluate("img => [img.getBoundingClientRect().width, img.naturalWidth]")
         assert abs(shown[0] - shown[1]) <= 1
+        if axe_unavailable() is None:
+            assert axe_violations(page) == []
         assert page.problems == []
 
         image_responses = [r for r in recorded.responses if "/uitslagen/beelden/" in r[0]]
