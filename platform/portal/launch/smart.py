@@ -97,11 +97,13 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge.decode("ascii")
 
 
-def authorize_url(config: SmartConfiguration, issuer: SmartIssuer, *, redirect_uri: str, launch: str, state: str,
-                  challenge: str, nonce: str) -> str:
+def authorize_url(config: SmartConfiguration, issuer: SmartIssuer, *, redirect_uri: str, iss: str, launch: str,
+                  state: str, challenge: str, nonce: str) -> str:
+    """The authorization request; ``aud`` is the ``iss`` the EHR launched with (its own
+    spelling of its FHIR base, which the tenant's ``issuer`` matches)."""
     query = urlencode({
         "response_type": "code", "client_id": issuer.client_id, "redirect_uri": redirect_uri,
-        "scope": issuer.scope, "state": state, "aud": issuer.issuer, "launch": launch, "nonce": nonce,
+        "scope": issuer.scope, "state": state, "aud": iss, "launch": launch, "nonce": nonce,
         "code_challenge": challenge, "code_challenge_method": "S256"})
     separator = "&" if "?" in config.authorization_endpoint else "?"
     return f"{config.authorization_endpoint}{separator}{query}"
@@ -147,13 +149,11 @@ def id_token_claims(config: SmartConfiguration, issuer: SmartIssuer, body: dict,
     try:
         keys = KeySet.import_key_set(_get_json(issuer, config.jwks_uri))  # type: ignore[arg-type]
         claims = dict(jwt.decode(token, keys, algorithms=ID_TOKEN_ALGORITHMS).claims)
-        registry = jwt.JWTClaimsRegistry(aud={"essential": True, "value": issuer.client_id},
-                                         nonce={"essential": True, "value": nonce}, exp={"essential": True})
+        expected = {"aud": {"essential": True, "value": issuer.client_id},
+                    "nonce": {"essential": True, "value": nonce}, "exp": {"essential": True}}
         if config.issuer:
-            registry = jwt.JWTClaimsRegistry(aud={"essential": True, "value": issuer.client_id},
-                                             nonce={"essential": True, "value": nonce}, exp={"essential": True},
-                                             iss={"essential": True, "value": config.issuer})
-        registry.validate(claims)
+            expected["iss"] = {"essential": True, "value": config.issuer}
+        jwt.JWTClaimsRegistry(**expected).validate(claims)  # type: ignore[arg-type]
     except (jose_errors.JoseError, ValueError) as exc:
         raise _failed(issuer, f"ID token refused: {getattr(exc, 'error', type(exc).__name__)}") from None
     return claims

@@ -114,7 +114,8 @@ def smart_launch():
                               keep_until=datetime.now(timezone.utc) + timedelta(hours=1))
     except LaunchRefused as exc:
         return refuse(exc, {**details, "launch_id": launch_value[:255]})
-    response = redirect(smart.authorize_url(config, issuer, redirect_uri=_redirect_uri(), launch=launch_value,
+    response = redirect(smart.authorize_url(config, issuer, redirect_uri=_redirect_uri(), iss=iss,
+                                            launch=launch_value,
                                             state=state, challenge=challenge, nonce=nonce), 302)
     store.set_cookie(response, handle)
     return response

@@ -47,3 +47,62 @@ def his_client(launch_platform, db_session):
     client = client_of(launch_platform)
     client.environ_base["REMOTE_ADDR"] = OFFICE_ADDRESS
     return client
+
+
+SMART_CLIENT = "zorgverlenersportaal"
+SMART_SECRET = "test-secret-of-the-confidential-client-0123456789"
+
+
+@pytest.fixture(scope="session")
+def ehr_fhir():
+    """The project's FHIR test server, empty but for what the EHR tests put in it."""
+    from portal_connectors.fhir.testing import FhirTestServer, node_problem
+
+    problem = node_problem()
+    if problem:
+        pytest.skip(problem)
+    server = FhirTestServer.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smart_ehr(ehr_fhir):
+    from support.smart_ehr import SmartEhr, smart_ehr_problem
+
+    problem = smart_ehr_problem()
+    if problem:
+        pytest.skip(problem)
+    ehr = SmartEhr.start(ehr_fhir.base_url, SMART_CLIENT, ["http://zgt.localhost/launch/smart/terug"],
+                         client_secret=SMART_SECRET)
+    yield ehr
+    ehr.stop()
+
+
+def _smart_platform(settings, keys, smart: list[dict], target):
+    return create_platform(dataclasses.replace(settings, tenants_dir=launch_tenants(target / "tenants", keys,
+                                                                                   smart=smart)))
+
+
+@pytest.fixture(scope="session")
+def smart_platform(settings, demo_epd, his_keys, smart_ehr, tmp_path_factory):
+    """ZGT trusting the test EHR as a public client (PKCE only)."""
+    platform = _smart_platform(settings, his_keys, [
+        {"name": "Test-EPD", "issuer": smart_ehr.fhir_base, "client_id": SMART_CLIENT}],
+        tmp_path_factory.mktemp("smart-tenants"))
+    yield platform
+    platform.close()
+
+
+@pytest.fixture(scope="session")
+def confidential_platform(settings, demo_epd, his_keys, smart_ehr, tmp_path_factory):
+    """ZGT trusting the test EHR as a confidential client (secret from the environment, and PKCE)."""
+    import os
+
+    os.environ["PORTAL_TEST_SMART_SECRET"] = SMART_SECRET
+    platform = _smart_platform(settings, his_keys, [
+        {"name": "Test-EPD vertrouwelijk", "issuer": smart_ehr.fhir_base + "/",
+         "client_id": f"{SMART_CLIENT}-confidential", "client_secret_env": "PORTAL_TEST_SMART_SECRET"}],
+        tmp_path_factory.mktemp("smart-tenants-confidential"))
+    yield platform
+    platform.close()
