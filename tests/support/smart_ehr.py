@@ -40,8 +40,8 @@ class SmartEhr:
 
     @classmethod
     def start(cls, fhir_upstream: str, client_id: str, redirect_uris: list[str],
-              client_secret: str | None = None) -> "SmartEhr":
-        command = ["node", str(SCRIPT), "--port", "0", "--fhir-upstream", fhir_upstream, "--client-id", client_id,
+              client_secret: str | None = None, port: int = 0) -> "SmartEhr":
+        command = ["node", str(SCRIPT), "--port", str(port), "--fhir-upstream", fhir_upstream, "--client-id", client_id,
                    "--redirect-uris", ",".join(redirect_uris)]
         env = dict(os.environ)
         if client_secret:
