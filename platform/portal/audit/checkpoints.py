@@ -234,3 +234,14 @@ class Checkpoints:
         except InvalidSignature:
             raise CheckpointError(
                 f"{self.path}:{line.number}: the signature does not match (altered or forged)") from None
+
+
+def deployment_checkpoints(production: bool) -> Checkpoints | None:
+    """The checkpoints from the environment as a deployment uses them: ``CheckpointError``
+    when a setting is wrong, and in production also when they are missing or cannot sign
+    (``portal.platform`` applies the same rule when it builds the apps)."""
+    checkpoints = Checkpoints.from_env()
+    if production and (checkpoints is None or not checkpoints.can_sign):
+        raise CheckpointError("PORTAL_ENV=production needs PORTAL_AUDIT_CHECKPOINTS (an append-only file outside the "
+                              "database) and PORTAL_AUDIT_SIGNING_KEY ('portal audit keygen' makes one)")
+    return checkpoints

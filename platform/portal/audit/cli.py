@@ -1,7 +1,12 @@
-"""``portal audit verify|export``: check a tenant's chain; write a patient's inzagelog.
+"""``portal audit verify|checkpoint|archive|verify-archive|keygen|export``: check a tenant's
+chain, archive old records, write a patient's inzagelog.
 
-Both refuse bad input with an English message and exit code 2 (click's usage error);
+They refuse bad input with an English message and exit code 2 (click's usage error);
 ``verify`` exits 1 when the chain is broken, naming the first bad record.
+
+Start-up: the commands build no web app (``setup.load_setup``: settings, tenant YAML,
+database, checkpoints) and import the PDF library only for a PDF; given an app (the tests'
+platform, ``portal shell``), they use that app's platform instead.
 """
 from __future__ import annotations
 
@@ -10,16 +15,18 @@ from datetime import date, timedelta, timezone
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask import has_app_context
+from flask.cli import ScriptInfo
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import context
-from ..cli import get_platform, tenant_app
+from ..cli import create_root_app, get_platform
+from ..settings import SettingsError
+from ..tenants import TenantConfigError
 from . import Action, AuditEvent, AuditWriteError, record
 from .chain import canonical_time
 from .checkpoints import CheckpointError, new_key_pair
-from .export import to_csv, to_pdf
 from .inzagelog import LOCAL_ZONE, InzagelogRequestError, access_log, parse_period, valid_bsn
+from .setup import AuditSetup, load_setup
 from .verify import Anchor
 from .verify_run import VerifyRun, run_verify
 
@@ -28,6 +35,29 @@ from .verify_run import VerifyRun, run_verify
                            "export a patient's inzagelog.")
 def audit_cli() -> None:
     pass
+
+
+def _setup() -> AuditSetup:
+    """The command's setup, made once per command (see the module docstring)."""
+    ctx = click.get_current_context()
+    cached = ctx.meta.get("portal.audit.setup")
+    if cached is not None:
+        return cached
+    info = ctx.find_object(ScriptInfo)
+    if has_app_context() or (info is not None and info.create_app not in (None, create_root_app)):
+        if not has_app_context():
+            ctx.with_resource(info.load_app().app_context())  # type: ignore[union-attr]
+        platform = get_platform()
+        setup = AuditSetup(platform.database, platform.tenants)
+    else:
+        try:
+            setup = load_setup()
+        except (TenantConfigError, SettingsError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        ctx.call_on_close(setup.database.dispose)
+    ctx.meta["portal.audit.setup"] = setup
+    return setup
 
 
 def _database_failed(exc: SQLAlchemyError) -> None:
@@ -47,8 +77,8 @@ def _anchor(_ctx, _param, value: str | None) -> Anchor | None:
 def _verify(tenant_id: str, full: bool, anchor: Anchor | None, write: bool = True) -> VerifyRun:
     """One verify run; exits 1 when the checkpoint file cannot be trusted or the chain is broken."""
     try:
-        run = run_verify(get_platform().database, get_platform().database.checkpoints, tenant_id, full=full,
-                         anchor=anchor, write=write)
+        database = _setup().database
+        run = run_verify(database, database.checkpoints, tenant_id, full=full, anchor=anchor, write=write)
     except CheckpointError as exc:
         click.echo(f"BROKEN: audit checkpoints cannot be trusted: {exc}", err=True)
         sys.exit(1)
@@ -90,19 +120,18 @@ def _report(tenant_id: str, run: VerifyRun) -> None:
                                            "since the last verified checkpoint (run it periodically)")
 @click.option("--anchor", callback=_anchor, metavar="SEQ:HASH",
               help="Also a seq and hash noted earlier by hand; must still be in the chain")
-@with_appcontext
 def verify_command(tenant_id: str, full: bool, anchor: Anchor | None) -> None:
     """Re-check the tenant's chain: routinely from the last verified checkpoint on, with
     ``--full`` every record; then write a verified checkpoint at the head (when this machine
     holds the signing key). Exit 1 naming the first bad record."""
-    app = tenant_app(tenant_id)
+    _setup().tenant(tenant_id)
     _report(tenant_id, _verify(tenant_id, full, anchor))
-    _retention_note(app, tenant_id)
+    _retention_note(tenant_id)
 
 
-def _retention_note(app, tenant_id: str) -> None:
+def _retention_note(tenant_id: str) -> None:
     """Say so when records past the tenant's maximum retention are still in the database."""
-    tenant = context.tenant_of(app)
+    tenant = _setup().tenant(tenant_id)
     if tenant.audit.retention_max_years is None:
         return
     from ..clock import HospitalClock
@@ -110,7 +139,7 @@ def _retention_note(app, tenant_id: str) -> None:
 
     clock = HospitalClock(tenant.timezone)
     limit = years_before(clock.today(), tenant.audit.retention_max_years)
-    oldest = oldest_record_at(get_platform().database, tenant_id)
+    oldest = oldest_record_at(_setup().database, tenant_id)
     if oldest is not None and oldest.astimezone(clock.zone).date() < limit:
         click.echo(f"note: records from {oldest.astimezone(clock.zone).date()} on are older than the maximum "
                    f"retention of {tenant.audit.retention_max_years} years (audit.retention_max_years): archive "
@@ -119,12 +148,11 @@ def _retention_note(app, tenant_id: str) -> None:
 
 @audit_cli.command("checkpoint")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
-@with_appcontext
 def checkpoint_command(tenant_id: str) -> None:
     """Verify what is new (a routine verify) and write a verified checkpoint of the head now
     (e.g. hourly from cron, so a quiet chain is anchored too)."""
-    tenant_app(tenant_id)
-    checkpoints = get_platform().database.checkpoints
+    checkpoints = _setup().database.checkpoints
+    _setup().tenant(tenant_id)
     if checkpoints is None or not checkpoints.can_sign:
         raise click.ClickException("set PORTAL_AUDIT_CHECKPOINTS and PORTAL_AUDIT_SIGNING_KEY first")
     run = _verify(tenant_id, False, None)  # never sign a broken chain: exits 1 first
@@ -142,7 +170,6 @@ def checkpoint_command(tenant_id: str) -> None:
               help="Archive the records written before this day (the hospital's midnight)")
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The archive file to write (JSON lines; never overwritten)")
-@with_appcontext
 def archive_command(tenant_id: str, before: str, output: Path) -> None:
     """Move the records before a day, past the minimum retention, to an archive file: the
     file and a signed archive checkpoint are written first, then the records are removed
@@ -150,14 +177,13 @@ def archive_command(tenant_id: str, before: str, output: Path) -> None:
     from ..clock import HospitalClock
     from .archive import ArchiveError, archive_before
 
-    app = tenant_app(tenant_id)
+    tenant = _setup().tenant(tenant_id)
     try:
         day = date.fromisoformat(before)
     except ValueError:
         raise click.BadParameter(f"'{before}' is not a date (YYYY-MM-DD)", param_hint="--before") from None
-    tenant = context.tenant_of(app)
     clock = HospitalClock(tenant.timezone)
-    database = get_platform().database
+    database = _setup().database
     try:
         done = archive_before(database, database.checkpoints, tenant_id, day, today=clock.today(), zone=clock.zone,
                               minimum_years=tenant.audit.retention_years, output=output)
@@ -229,10 +255,9 @@ def _archived_day(database, tenant_id: str) -> date | None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "pdf"]), required=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output for csv; required for pdf)")
-@with_appcontext
 def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, output: Path | None) -> None:
     """Write the patient's inzagelog (Dutch): who looked at the record, when, emergency accesses marked."""
-    app = tenant_app(tenant_id)
+    tenant = _setup().tenant(tenant_id)
     try:
         bsn = valid_bsn(bsn)
         first, last = parse_period(start, end)
@@ -240,8 +265,7 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
         raise click.UsageError(str(exc)) from None
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PDF needs --output FILE (or redirect standard output)")
-    tenant = context.tenant_of(app)
-    database = get_platform().database
+    database = _setup().database
     try:
         entries = access_log(database, tenant_id, bsn, first, last)
     except SQLAlchemyError as exc:
@@ -250,6 +274,8 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
     if archived is not None and first <= archived:
         click.echo(f"note: the records up to {archived} are archived (portal audit archive): this export covers "
                    f"{max(first, archived + timedelta(days=1))} to {last} only", err=True)
+    from .export import to_csv, to_pdf  # the PDF library only when exporting
+
     content = (to_csv(entries) if fmt == "csv" else
                to_pdf(entries, hospital=tenant.display_name, bsn=bsn, first=first, last=last,
                       archived_until=archived))

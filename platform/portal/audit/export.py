@@ -10,10 +10,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+from typing import Any
 
 from ..core.freetext import spreadsheet_safe
 from .inzagelog import LOCAL_ZONE, AccessLogEntry
@@ -43,26 +42,34 @@ def _dutch_date(value: date) -> str:
     return value.strftime("%d-%m-%Y")
 
 
-class _Document(FPDF):
-    def __init__(self, hospital: str):
-        super().__init__(orientation="landscape", format="A4")
-        self.hospital = hospital
-        self.unicode = (FONT_DIR / "DejaVuSans.ttf").exists() and (FONT_DIR / "DejaVuSans-Bold.ttf").exists()
-        if self.unicode:
-            self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-            self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.family = "DejaVu" if self.unicode else "Helvetica"
-        self.set_auto_page_break(True, margin=15)
-        self.alias_nb_pages()
+@cache
+def _document_class() -> Any:
+    """The PDF document class, made at the first PDF: the PDF library takes a quarter of a
+    second to import, which a CSV export or any other audit command need not pay."""
+    from fpdf import FPDF
 
-    def text_of(self, value: str) -> str:
-        return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+    class _Document(FPDF):
+        def __init__(self, hospital: str):
+            super().__init__(orientation="landscape", format="A4")
+            self.hospital = hospital
+            self.unicode = (FONT_DIR / "DejaVuSans.ttf").exists() and (FONT_DIR / "DejaVuSans-Bold.ttf").exists()
+            if self.unicode:
+                self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
+                self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+            self.family = "DejaVu" if self.unicode else "Helvetica"
+            self.set_auto_page_break(True, margin=15)
+            self.alias_nb_pages()
 
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.family, "", 8)
-        self.cell(0, 5, self.text_of(f"{self.hospital} — inzagelog — pagina {self.page_no()} van {{nb}}"),
-                  align="C")
+        def text_of(self, value: str) -> str:
+            return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
+
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font(self.family, "", 8)
+            self.cell(0, 5, self.text_of(f"{self.hospital} — inzagelog — pagina {self.page_no()} van {{nb}}"),
+                      align="C")
+
+    return _Document
 
 
 def archived_note(archived_until: date) -> str:
@@ -76,7 +83,9 @@ def to_pdf(entries: list[AccessLogEntry], *, hospital: str, bsn: str, first: dat
     """The inzagelog as a PDF. ``archived_until``: the last day of records archived out of the
     database, said in the overview when the period reaches back to it."""
     created = (created or datetime.now(LOCAL_ZONE)).astimezone(LOCAL_ZONE)
-    pdf = _Document(hospital)
+    from fpdf.fonts import FontFace
+
+    pdf = _document_class()(hospital)
     pdf.set_title(f"Inzagelog {hospital}")
     pdf.set_creator("zorgverlenersportaal")
     pdf.add_page()

@@ -95,3 +95,23 @@ def test_archive_then_verify_verify_archive_and_export(deployment):
     assert pdf.returncode == 0, pdf.stderr
     text = " ".join(PdfReader(pdf_path).pages[0].extract_text().split())
     assert "Gegevens tot en met 10-09-2018 zijn gearchiveerd" in text
+
+
+def test_audit_commands_build_no_web_app_and_csv_loads_no_pdf_library(deployment):
+    """Start-up: an audit command reads the tenant YAML and the database, nothing of the web
+    app (blueprints, templates, connectors' apps), and the PDF library only for a PDF."""
+    portal, tmp_path, _verify_key = deployment
+    probe = ("import sys\nfrom portal.cli import cli\n"
+             "try:\n    cli.main(sys.argv[1:], prog_name='portal')\nexcept SystemExit:\n    pass\n"
+             "print('loaded:', *sorted(m for m in ('portal.app', 'fpdf', 'portal.patient.views') if m in sys.modules),"
+             " file=sys.stderr)\n")
+    env = {**os.environ, "PORTAL_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path / 'audit.sqlite'}",
+           "PORTAL_INSTANCE_DIR": str(tmp_path)}
+    args = ["audit", "export", "--tenant", "zgt", "--bsn", BSN, "--from", "2026-01-01", "--to", "2026-01-31"]
+    csv = subprocess.run([sys.executable, "-c", probe, *args, "--format", "csv"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert csv.returncode == 0 and csv.stdout.startswith("\ufeffDatum;"), csv.stderr
+    assert csv.stderr.strip().endswith("loaded:"), csv.stderr
+    pdf = subprocess.run([sys.executable, "-c", probe, *args, "--format", "pdf", "--output", str(tmp_path / "x.pdf")],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert pdf.returncode == 0 and "loaded: fpdf" in pdf.stderr and "portal.app" not in pdf.stderr, pdf.stderr
