@@ -295,3 +295,73 @@ def test_a_launch_post_does_not_touch_the_session(his_client, login_as, gp_accou
     cookies = response.headers.getlist("Set-Cookie")
     assert len(cookies) == 1 and cookies[0].startswith("portal_zgt_launch=")
     assert "HttpOnly" in cookies[0] and "SameSite=Lax" in cookies[0]
+
+
+def test_an_unreadable_jwks_file_stops_the_start(settings, his_keys, tmp_path):
+    import dataclasses
+
+    from portal.platform import create_platform
+    from portal.settings import SettingsError
+    from support.launch import JWKS_FILE, launch_tenants
+
+    target = launch_tenants(tmp_path / "tenants", his_keys)
+    (target / "zgt" / JWKS_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(SettingsError, match=f"launch.signed '{ISSUER_NAME}': jwks_file {JWKS_FILE}"):
+        create_platform(dataclasses.replace(settings, tenants_dir=target))
+
+
+def test_keys_from_a_jwks_url(settings, demo_epd, his_keys, make_account, demo, login_as, tmp_path):
+    """An issuer publishing its JWKS at a URL: fetched, and fetched again for a new kid."""
+    import dataclasses
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from portal.launch import keys as launch_keys
+    from portal.platform import create_platform
+    from support.browser import copy_tenants
+    from support.launch import ISSUER, HisKeys
+
+    published = {"jwks": {"keys": []}, "fetches": 0}
+
+    class Jwks(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            published["fetches"] += 1
+            body = json.dumps(published["jwks"]).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    platform = None
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/jwks.json"
+        target = copy_tenants(tmp_path / "tenants", {"launch": {"signed": [
+            {"name": "Netwerk met URL", "issuer": ISSUER, "jwks_url": url}]}})
+        platform = create_platform(dataclasses.replace(settings, tenants_dir=target))
+        published["jwks"] = his_keys.jwks
+        client = client_of(platform)
+        account = make_account(**demo.account())
+        login_as(client, account)
+        token = his_keys.sign(claims(uzi=account.uzi_number, bsn=demo.patient.bsn))
+        assert post_launch(client, token).status_code == 302
+        # The network rotates to a new key: an unknown kid asks the URL again (after URL_RETRY).
+        rotated = HisKeys()
+        published["jwks"] = rotated.jwks
+        launch_keys._cache[("zgt", "Netwerk met URL")] = (launch_keys._cache[("zgt", "Netwerk met URL")][0], 0.0,
+                                                          None)  # as if fetched long ago
+        new = rotated.sign(claims(uzi=account.uzi_number, bsn=demo.patient.bsn), kid="his-ec-1", alg="ES256")
+        before = published["fetches"]
+        assert post_launch(client, new).status_code == 302
+        assert published["fetches"] == before + 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        if platform is not None:
+            platform.close()
