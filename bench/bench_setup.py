@@ -118,18 +118,44 @@ def create_accounts(database_url: str, epd: Path, seed: int) -> None:
         database.dispose()
 
 
+def colleague_plan(database_url: str, base: list[dict], count: int, authority: UziAuthority) -> list[dict]:
+    """``count`` GPs, each with their own account and card: the plan's demo GPs first, then
+    practice colleagues of theirs (accounts created here with the practice's AGB, so the
+    practice relation gives them the same patients). A demo EPD has a few dozen GPs at most;
+    the think-time load needs hundreds, each logged in as themselves."""
+    from portal.accounts.models import Account
+
+    plan = list(base[:count])
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            for n in range(count - len(plan)):
+                source = base[n % len(base)]
+                uzi, agb = f"{990000000 + n}", f"0199{n:04d}"
+                session.add(Account(tenant_id=TENANT, uzi_number=uzi, agb_code=agb, name=f"Bench collega {n}",
+                                    role="01.015", practice_agb=source["practice_agb"],
+                                    practice_name="Huisartsenpraktijk (bench)", active=True))
+                card = authority.issue(uzi, role="01.015", card_type="Z", agb_code=agb, name=f"Bench collega {n}",
+                                       key=serialization.load_pem_private_key(source["key"].encode(), None))
+                plan.append({**source, "name": f"Bench collega {n}", "uzi": uzi,
+                             "certificate": card.certificate_pem, "chain": card.chain_pem})
+    finally:
+        database.dispose()
+    return plan
+
+
 def gp_plan(epd: Path, gps: int, patients_per_gp: int, authority: UziAuthority) -> list[dict]:
     """``gps`` demo GPs, each with a card and ``patients_per_gp`` of their own patients who
     gave consent and have lab results and letters, spread over the whole EPD."""
     conn = sqlite3.connect(f"file:{epd}?mode=ro", uri=True)
     try:
-        rows = conn.execute("SELECT name, agb_code, uzi_number FROM providers WHERE kind = 'gp' "
-                            "ORDER BY id LIMIT ?", (gps,)).fetchall()
+        rows = conn.execute("SELECT name, agb_code, uzi_number, practice_agb FROM providers "
+                            "WHERE kind = 'gp' ORDER BY id LIMIT ?", (gps,)).fetchall()
         key = new_key()  # one key for every card: generating eight RSA keys only costs time
         key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption()).decode()
         plan = []
-        for name, agb, uzi in rows:
+        for name, agb, uzi, practice_agb in rows:
             card = authority.issue(uzi, role="01.015", card_type="Z", agb_code=agb, name=name, key=key)
             found = conn.execute(
                 """SELECT p.bsn, p.birth_name, p.birth_date, p.sex FROM patients p
@@ -140,7 +166,8 @@ def gp_plan(epd: Path, gps: int, patients_per_gp: int, authority: UziAuthority) 
                      AND EXISTS (SELECT 1 FROM records WHERE patient_id = p.id AND kind = 'letter' AND approved)
                    ORDER BY (p.id * 2654435761) % 1000003 LIMIT ?""", (agb, patients_per_gp)).fetchall()
             plan.append({
-                "name": name, "uzi": uzi, "key": key_pem, "certificate": card.certificate_pem, "chain": card.chain_pem,
+                "name": name, "uzi": uzi, "practice_agb": practice_agb, "key": key_pem,
+                "certificate": card.certificate_pem, "chain": card.chain_pem,
                 "patients": [{"bsn": bsn, "birth_name": birth_name, "sex": sex,
                               "birth_date": date.fromisoformat(born).strftime("%d-%m-%Y")}
                              for bsn, birth_name, born, sex in found]})

@@ -4,17 +4,24 @@ Starts the test FHIR server (tests/fhir_server, needs Node.js and `make install`
 added delay per request, standing in for a hospital server's latency, loads the test data
 and times the connector calls behind some screens with ``parallel_calls`` 1 and 8.
 
-    .venv/bin/python bench/fhir_connector.py [--delay-ms 50] [--rounds 5]
+    .venv/bin/python bench/fhir_connector.py [--delay-ms 50] [--rounds 5] [--json out.json]
 
-Prints one line per screen: median milliseconds sequential, parallel, and the ratio.
+Prints one line per screen: median milliseconds sequential, parallel, and the ratio. Then,
+per page as the portal makes it (the access check's ``get_patient_summary``, then the
+screen's call; a search is the search alone), with ``parallel_calls`` 8: the page's time
+over its slowest single HTTP call, median over the rounds. A page that costs about one EPD
+round trip scores near 1; one that waits for two calls in a row near 2. ``--json`` writes
+these figures (``make bench`` reads them).
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from portal.epd.models import SearchCriteria
 from portal_connectors.fhir import FhirConnector
@@ -36,10 +43,51 @@ SCREENS = {
 }
 
 
+#: Screens whose page the access check precedes (it reads the patient summary first).
+GUARDED = frozenset(SCREENS) - {"Patiënt zoeken (BSN)"}
+
+
+def _timed_calls(connector) -> list[float]:
+    """Record the seconds of every HTTP call ``connector`` makes from now on."""
+    calls: list[float] = []
+    send = connector.client._send
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return send(*args, **kwargs)
+        finally:
+            calls.append(time.perf_counter() - started)
+
+    connector.client._send = timed
+    return calls
+
+
+def page_ratios(connector, rounds: int) -> dict:
+    """Per screen: median page ms and median page time / slowest call, over ``rounds``."""
+    calls = _timed_calls(connector)
+    figures = {}
+    for name, call in SCREENS.items():
+        ratios, times = [], []
+        for _ in range(rounds):
+            calls.clear()
+            start = time.perf_counter()
+            if name in GUARDED:
+                connector.get_patient_summary("pt-jansen")
+            call(connector)
+            page = time.perf_counter() - start
+            times.append(page * 1000)
+            ratios.append(page / max(calls))
+        figures[name] = {"page_ms": round(statistics.median(times), 1), "ratio": round(statistics.median(ratios), 2)}
+    worst = max(figures, key=lambda n: figures[n]["ratio"])
+    return {"screens": figures, "worst_screen": worst, "worst_ratio": figures[worst]["ratio"]}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--delay-ms", type=int, default=50, help="added server latency per request")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="write the page / slowest call figures here")
     args = parser.parse_args()
     problem = node_problem()
     if problem:
@@ -61,6 +109,12 @@ def main() -> int:
                     samples.append((time.perf_counter() - start) * 1000)
                 timings[workers] = statistics.median(samples)
             print(f"{name:28} {timings[1]:9.0f}ms {timings[8]:7.0f}ms {timings[1] / timings[8]:5.1f}x")
+        pages = {"delay_ms": args.delay_ms, "rounds": args.rounds, **page_ratios(connectors[8], args.rounds)}
+        print(f"{'page (summary + screen)':28} {'ms':>11} {'/ slowest call':>15}")
+        for name, figure in pages["screens"].items():
+            print(f"{name:28} {figure['page_ms']:9.0f}ms {figure['ratio']:14.2f}")
+        if args.json:
+            args.json.write_text(json.dumps(pages, indent=1, ensure_ascii=False))
         for connector in connectors.values():
             connector.close()
     return 0

@@ -11,7 +11,14 @@ name + birth date + sex, search by BSN, "Kies deze patiënt", "Ga verder met dez
 Patiëntinformatie, Zorgmomenten, Dossier pages, Labuitslagen and one lab graph, a letter —
 until the time is up. Each step runs only when its page exists in the portal under test
 (``routes`` in the plan), so the benchmark works before and after screens are added.
-Phase ``ceiling`` instead requests the bare route without a session.
+Phase ``ceiling`` instead requests the bare route without a session. Phase ``baseline``
+runs the same rounds against the page-sized baseline (``GET /bench/page/<method>/<endpoint>``
+with no session cookie, ``portal.web.bench_page``): each request of the round becomes the
+baseline of its kind. A worker that has not served a kind yet answers 409; the client then
+serves one real round on the same keep-alive connection (so the same worker), unmeasured,
+and goes on. Phase ``think`` is many GPs (``--clients``, each with their own card and
+account), each waiting an exponentially distributed think time (mean ``--think-mean`` s)
+before every request: threads in a few processes, since they mostly sleep.
 
 Requests go to the server over loopback as nginx would forward them: ``X-Forwarded-Proto:
 https`` and a client address in ``X-Forwarded-For``. The session cookie is kept by hand
@@ -27,15 +34,18 @@ import base64
 import html
 import json
 import multiprocessing
+import random
 import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from werkzeug.routing import Map, Rule
 
 from portal_uzi_login.message import origin, signed_message
 
@@ -51,12 +61,21 @@ class UnexpectedAnswer(Exception):
     pass
 
 
+class NeedsPriming(Exception):
+    """The worker behind this connection has not served this page kind yet."""
+
+
+def client_address(client_no: int) -> str:
+    """A distinct documentation/benchmark address per client (never a tenant's HAP range)."""
+    return f"192.0.2.{10 + client_no}" if client_no < 240 else f"198.18.{client_no // 250}.{client_no % 250 + 1}"
+
+
 class Browser:
     """One GP's browser: a keep-alive connection, the session cookie, timing per request."""
 
     def __init__(self, plan: dict, client_no: int, started: float, samples: list, errors: dict, transport=None):
         host = plan["host"]
-        headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": f"192.0.2.{10 + client_no}",
+        headers = {"Host": host, "X-Forwarded-Proto": "https", "X-Forwarded-For": client_address(client_no),
                    "User-Agent": "portal-bench"}
         self.http = httpx.Client(base_url=plan["base_url"], follow_redirects=False, timeout=30.0, transport=transport,
                                  headers=headers)
@@ -65,8 +84,12 @@ class Browser:
         self.started, self.samples, self.errors = started, samples, errors
         self.csrf = ""
         self._csrf_cookie: str | None = None  # the session cookie the token was read under
+        #: Seconds to wait before each request (a GP reading the page), or None.
+        self.think: Callable[[], float] | None = None
 
     def request(self, kind: str, method: str, url: str, expect: int = 200, **kwargs) -> httpx.Response:
+        if self.think is not None:
+            time.sleep(self.think())
         headers = kwargs.pop("headers", {})
         if self.cookie:
             headers["Cookie"] = f"{self.cookie_name}={self.cookie}"
@@ -117,6 +140,56 @@ class Browser:
         self.get("core.home", "/")
 
 
+class BaselineBrowser(Browser):
+    """A GP's browser whose requests go to the page-sized baseline of their kind, without
+    the session cookie. ``real`` switches it back to the portal itself (priming)."""
+
+    def __init__(self, plan: dict, *args, **kwargs):
+        super().__init__(plan, *args, **kwargs)
+        rules = [Rule(rule, endpoint=endpoint, methods=methods) for endpoint, rule, methods in plan["rules"]]
+        self.adapter = Map(rules).bind(plan["host"])
+        self.real = False
+
+    def login(self, plan: dict, gp: dict) -> None:
+        self.real = True
+        try:
+            super().login(plan, gp)
+        finally:
+            self.real = False
+
+    def request(self, kind: str, method: str, url: str, expect: int = 200, **kwargs) -> httpx.Response:
+        if self.real:
+            return super().request(kind, method, url, expect, **kwargs)
+        endpoint, _args = self.adapter.match(httpx.URL(url).path, method=method)
+        path = f"{BASELINE_PATH}/{method}/{endpoint}"
+        offset, begin = time.time() - self.started, time.perf_counter()
+        response = self.http.request("GET", path)
+        elapsed = time.perf_counter() - begin
+        if response.status_code == 409:
+            raise NeedsPriming(kind)
+        self.samples.append((kind, round(offset, 4), round(elapsed * 1000, 3), response.status_code))
+        if response.status_code != expect:
+            key = f"{kind} (baseline) {response.status_code}"
+            self.errors[key] = self.errors.get(key, 0) + 1
+            raise UnexpectedAnswer(key)
+        return response
+
+
+BASELINE_PATH = "/bench/page"
+
+
+def _prime(browser: BaselineBrowser, plan: dict, patient: dict, round_no: int) -> None:
+    """One real round on the browser's connection, opening every Dossier page, not measured:
+    the worker behind it then has every page kind of the rounds to come."""
+    kept, browser.samples = browser.samples, []
+    browser.real = True
+    try:
+        gp_round(browser, plan["routes"], patient, round_no, dossier_pages=len(plan["routes"]))
+    finally:
+        browser.real = False
+        browser.samples = kept
+
+
 #: Item pages a round opens, and the list page their first link is taken from.
 LINK_SOURCES = {"results.lab_graph": "results.lab", "record.letter": "record.letters"}
 _link_patterns: dict[str, re.Pattern] = {}
@@ -134,8 +207,10 @@ def _link(routes: dict, endpoint: str, text: str) -> str | None:
     return html.unescape(found[1]) if found else None
 
 
-def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> None:
-    """One GP's round for one patient, over the pages that exist."""
+def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int,
+             dossier_pages: int = DOSSIER_PAGES_PER_ROUND) -> None:
+    """One GP's round for one patient, over the pages that exist; ``dossier_pages`` of the
+    Dossier pages (rotating with ``round_no``)."""
     if "search.search" not in routes:
         browser.get("core.home", "/")
         return
@@ -154,8 +229,8 @@ def gp_round(browser: Browser, routes: dict, patient: dict, round_no: int) -> No
                  expect=302)
     dossier = sorted(e for e in routes if e.startswith("record.") and e not in ("record.index", "record.letter")
                      and "<" not in routes[e])
-    start = (round_no * DOSSIER_PAGES_PER_ROUND) % len(dossier) if dossier else 0
-    chosen = (dossier + dossier)[start:start + DOSSIER_PAGES_PER_ROUND]
+    start = (round_no * dossier_pages) % len(dossier) if dossier else 0
+    chosen = (dossier + dossier)[start:start + min(dossier_pages, len(dossier))]
     if "record.letters" in routes and "record.letters" not in chosen:
         chosen.append("record.letters")
     pages = ["patient.info", "care_events.index", "record.index", *chosen, "results.lab"]
@@ -190,12 +265,15 @@ def _client(
     cpu: list[float] = []
     clock = threading.Thread(target=_cpu_at, args=((warmup_until, stop_at), cpu), daemon=True)
     clock.start()
+    primed, primed_seconds = 0, 0.0
     started = start_at
-    browser = Browser(plan, client_no, started, samples, errors)
+    browser = (BaselineBrowser if phase == "baseline" else Browser)(plan, client_no, started, samples, errors)
     gp = plan["gps"][client_no % len(plan["gps"])]
     try:
-        if phase == "gp":
+        if phase in ("gp", "baseline"):
             browser.login(plan, gp)
+        if isinstance(browser, BaselineBrowser):  # before the start, on the connection kept alive
+            _prime(browser, plan, gp["patients"][client_no % len(gp["patients"])], client_no)
         samples.clear()  # the login is not part of the measured load
         while time.time() < start_at:
             time.sleep(0.005)
@@ -207,6 +285,12 @@ def _client(
                 else:
                     patient = gp["patients"][(round_no * 7 + client_no) % len(gp["patients"])]
                     gp_round(browser, plan["routes"], patient, round_no)
+            except NeedsPriming:
+                began = time.time()
+                _prime(browser, plan, patient, round_no)  # type: ignore[arg-type]
+                primed += 1
+                # The part of it inside the measured window is not baseline time.
+                primed_seconds += max(0.0, min(time.time(), stop_at) - max(began, warmup_until))
             except (UnexpectedAnswer, httpx.HTTPError) as exc:
                 if isinstance(exc, httpx.HTTPError):
                     errors[f"{type(exc).__name__}"] = errors.get(type(exc).__name__, 0) + 1
@@ -215,14 +299,92 @@ def _client(
         errors[f"client {client_no} stopped: {type(exc).__name__} {exc}"] = 1
     kept = [s for s in samples if started + s[1] >= warmup_until and started + s[1] + s[2] / 1000 <= stop_at]
     clock.join()  # returns at stop_at at the latest, also for a client that stopped early
-    queue.put({"client": client_no, "samples": kept, "errors": errors, "cpu_seconds": cpu[1] - cpu[0]})
+    queue.put({"client": client_no, "samples": kept, "errors": errors, "cpu_seconds": cpu[1] - cpu[0],
+               "primed": primed, "primed_seconds": primed_seconds})
+
+
+#: GPs per load process in the think phase: threads that mostly sleep.
+THINKERS_PER_PROCESS = 40
+
+
+def _thinker(plan: dict, gp_no: int, think_mean: float, start_at: float, stop_at: float, warmup_until: float,
+             samples: list, errors: dict) -> None:
+    browser = Browser(plan, gp_no, start_at, samples, errors)
+    gp = plan["gps"][gp_no % len(plan["gps"])]
+    rng = random.Random(gp_no)
+    try:
+        browser.login(plan, gp)
+    except (UnexpectedAnswer, httpx.HTTPError) as exc:
+        errors[f"login {type(exc).__name__}"] = errors.get(f"login {type(exc).__name__}", 0) + 1
+        return
+    # GPs start at random moments of the first think time, not all at once.
+    time.sleep(max(0.0, start_at - time.time()) + rng.expovariate(1 / think_mean))
+    browser.think = lambda: rng.expovariate(1 / think_mean)
+    round_no = gp_no
+    while time.time() < stop_at:
+        patient = gp["patients"][(round_no * 7 + gp_no) % len(gp["patients"])]
+        try:
+            gp_round(browser, plan["routes"], patient, round_no)
+        except (UnexpectedAnswer, httpx.HTTPError) as exc:
+            if isinstance(exc, httpx.HTTPError):
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+        round_no += 1
+
+
+def _think_process(plan: dict, gp_numbers: list[int], think_mean: float, start_at: float, stop_at: float,
+                   warmup_until: float, queue) -> None:
+    samples: list = []
+    errors: dict[str, int] = {}
+    cpu: list[float] = []
+    clock = threading.Thread(target=_cpu_at, args=((warmup_until, stop_at), cpu), daemon=True)
+    clock.start()
+    threads = [threading.Thread(target=_thinker, daemon=True,
+                                args=(plan, n, think_mean, start_at, stop_at, warmup_until, samples, errors))
+               for n in gp_numbers]
+    for thread in threads:
+        thread.start()
+    clock.join()
+    # A GP thinking past the end is not waited for; a request in flight at the end is not counted.
+    kept = [s for s in samples if start_at + s[1] >= warmup_until and start_at + s[1] + s[2] / 1000 <= stop_at]
+    queue.put({"samples": kept, "errors": errors, "cpu_seconds": cpu[1] - cpu[0]})
+
+
+def run_think(plan: dict, gps: int, duration: float, warmup: float, think_mean: float) -> dict:
+    """``gps`` GPs with think time for ``warmup + duration`` seconds after every login."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = max(1, -(-gps // THINKERS_PER_PROCESS))
+    start_at = time.time() + 3.0 + 0.03 * gps  # after the logins
+    warmup_until = start_at + warmup
+    stop_at = warmup_until + duration
+    workers = [context.Process(target=_think_process, daemon=True,
+                               args=(plan, list(range(p, gps, processes)), think_mean, start_at, stop_at,
+                                     warmup_until, queue))
+               for p in range(processes)]
+    for worker in workers:
+        worker.start()
+    results = [queue.get(timeout=stop_at - time.time() + 120) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+    errors: dict[str, int] = {}
+    for r in results:
+        for key, count in r["errors"].items():
+            errors[key] = errors.get(key, 0) + count
+    shift = warmup_until - start_at
+    return {"phase": "think", "clients": gps, "duration": duration, "warmup": warmup, "think_mean": think_mean,
+            "window": [warmup_until, stop_at], "cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 3),
+            "samples": [(k, round(t - shift, 4), ms, st) for r in results for k, t, ms, st in r["samples"]],
+            "errors": errors}
 
 
 def run(plan: dict, phase: str, clients: int, duration: float, warmup: float) -> dict:
     """Run ``clients`` processes for ``warmup + duration`` seconds; their samples merged."""
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
-    start_at = time.time() + (3.0 if phase == "gp" else 0.5) + 0.2 * clients  # after every login
+    # After every login (and, for the baseline, its priming round).
+    start_at = time.time() + {"gp": 3.0, "baseline": 4.0}.get(phase, 0.5) + 0.2 * clients
     warmup_until = start_at + warmup
     stop_at = warmup_until + duration
     workers = [context.Process(target=_client, args=(plan, phase, n, start_at, stop_at, warmup_until, queue))
@@ -241,20 +403,26 @@ def run(plan: dict, phase: str, clients: int, duration: float, warmup: float) ->
     shift = warmup_until - start_at
     return {"phase": phase, "clients": clients, "duration": duration, "warmup": warmup,
             "window": [warmup_until, stop_at], "cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 3),
+            "primed_rounds": sum(r.get("primed", 0) for r in results),
+            "primed_seconds": round(sum(r.get("primed_seconds", 0.0) for r in results), 2),
             "samples": [(k, round(t - shift, 4), ms, st) for k, t, ms, st in samples], "errors": errors}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("plan", type=Path)
-    parser.add_argument("--phase", choices=("gp", "ceiling"), required=True)
+    parser.add_argument("--phase", choices=("gp", "ceiling", "baseline", "think"), required=True)
+    parser.add_argument("--think-mean", type=float, default=1.0, help="mean think time (s) of phase think")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     plan = json.loads(args.plan.read_text())
-    result = run(plan, args.phase, args.clients, args.duration, args.warmup)
+    if args.phase == "think":
+        result = run_think(plan, args.clients, args.duration, args.warmup, args.think_mean)
+    else:
+        result = run(plan, args.phase, args.clients, args.duration, args.warmup)
     args.out.write_text(json.dumps(result))
     print(f"{args.phase}: {len(result['samples'])} requests in {args.duration:.0f} s, "
           f"clients' CPU {result['cpu_seconds']:.1f} s, unexpected: {result['errors'] or 'none'}", file=sys.stderr)
