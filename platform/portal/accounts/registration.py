@@ -5,6 +5,10 @@ listing every bad line (number and reason); ``apply_registration(session, tenant
 rows)`` validates the rows against the database (afmelden needs an existing account) and
 only then creates, updates and deactivates, returning the counts. Deactivation ends that
 provider's sessions in the same transaction, so it takes effect at once everywhere.
+
+The header starts with the columns of ``HEADER``; any of ``OPTIONAL_COLUMNS`` may follow,
+in any order. An optional column the file has sets that field (an empty cell clears it); one
+it lacks leaves the field as it was, so files from before a column existed keep working.
 """
 from __future__ import annotations
 
@@ -21,6 +25,13 @@ from .models import Account
 
 HEADER = ("uzi_number", "agb_code", "name", "role", "practice_name", "practice_agb", "status")
 STATUSES = ("aanmelden", "afmelden")
+#: Optional column -> (its pattern, the problem when a non-empty cell does not match it).
+OPTIONAL_COLUMNS: dict[str, tuple[str, str]] = {
+    # The Dezi-nummer (logging in with Dezi); a concept of 2026, so any 1-32 digits.
+    "dezi_number": (r"[0-9]{1,32}", "dezi_number must be 1-32 digits or empty"),
+    # The URA (UZI-register abonneenummer) of the provider's organisation, checked at a Dezi login.
+    "ura": (r"[0-9]{8}", "ura must be 8 digits or empty"),
+}
 
 
 class RegistrationFileError(Exception):
@@ -41,6 +52,8 @@ class RegistrationRow:
     practice_name: str | None
     practice_agb: str | None
     status: str
+    #: The optional columns the file has, each with its value (None: an empty cell).
+    extra: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -83,8 +96,13 @@ def parse_registration(text: str) -> list[RegistrationRow]:
         raise RegistrationFileError(["line 1: the file is empty"]) from None
     except csv.Error as exc:
         raise RegistrationFileError([f"line 1: {exc}"]) from None
-    if tuple(h.strip() for h in header) != HEADER:
-        raise RegistrationFileError([f"line 1: header must be {','.join(HEADER)}"])
+    names = tuple(h.strip() for h in header)
+    optional = names[len(HEADER):]
+    if names[:len(HEADER)] != HEADER or len(set(optional)) != len(optional) \
+            or any(name not in OPTIONAL_COLUMNS for name in optional):
+        raise RegistrationFileError([f"line 1: header must be {','.join(HEADER)}, optionally followed by any of "
+                                     f"{','.join(OPTIONAL_COLUMNS)}"])
+    columns = HEADER + optional
     rows: list[RegistrationRow] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -93,20 +111,30 @@ def parse_registration(text: str) -> list[RegistrationRow]:
             line = reader.line_num
             if not any(cell.strip() for cell in record):
                 continue
-            if len(record) != len(HEADER):
-                problems.append(f"line {line}: expected {len(HEADER)} fields, found {len(record)}")
+            if len(record) != len(columns):
+                problems.append(f"line {line}: expected {len(columns)} fields, found {len(record)}")
                 continue
-            values = {key: cell.strip() for key, cell in zip(HEADER, record)}
+            values = {key: cell.strip() for key, cell in zip(columns, record)}
             found = _problems_of(values)
+            for name in optional:
+                pattern, problem = OPTIONAL_COLUMNS[name]
+                if values[name] and not re.fullmatch(pattern, values[name]):
+                    found.append(problem)
             if values["uzi_number"] in seen:
                 found.append(f"uzi_number {values['uzi_number']} also on line {seen[values['uzi_number']]}")
             seen.setdefault(values["uzi_number"], line)
+            dezi = values.get("dezi_number")
+            if dezi and f"dezi:{dezi}" in seen:
+                found.append(f"dezi_number {dezi} also on line {seen[f'dezi:{dezi}']}")
+            if dezi:
+                seen.setdefault(f"dezi:{dezi}", line)
             problems.extend(f"line {line}: {reason}" for reason in found)
             if not found:
                 rows.append(RegistrationRow(
                     line=line, uzi_number=values["uzi_number"], agb_code=values["agb_code"], name=values["name"],
                     role=values["role"], practice_name=values["practice_name"] or None,
-                    practice_agb=values["practice_agb"] or None, status=values["status"]))
+                    practice_agb=values["practice_agb"] or None, status=values["status"],
+                    extra={name: values[name] or None for name in optional}))
     except csv.Error as exc:
         problems.append(f"line {reader.line_num}: {exc}")
     if problems:
@@ -123,6 +151,7 @@ def apply_registration(session: Session, tenant_id: str, rows: list[Registration
                for r in rows if r.status == "afmelden" and r.uzi_number not in existing]
     if missing:
         raise RegistrationFileError(missing)
+    _check_dezi_numbers(session, tenant_id, rows)
     counts, ended = ImportCounts(), []
     for row in rows:
         account = existing.get(row.uzi_number)
@@ -136,7 +165,7 @@ def apply_registration(session: Session, tenant_id: str, rows: list[Registration
                 counts.unchanged += 1
             continue
         fields = dict(agb_code=row.agb_code, name=row.name, role=row.role, practice_name=row.practice_name,
-                      practice_agb=row.practice_agb, active=True)
+                      practice_agb=row.practice_agb, active=True, **row.extra)
         if account is None:
             session.add(Account(tenant_id=tenant_id, uzi_number=row.uzi_number, **fields))
             counts.created += 1
@@ -149,3 +178,19 @@ def apply_registration(session: Session, tenant_id: str, rows: list[Registration
     session.flush()
     counts.sessions_ended = end_sessions(session, ended)
     return counts
+
+
+def _check_dezi_numbers(session: Session, tenant_id: str, rows: list[RegistrationRow]) -> None:
+    """A Dezi-nummer names one account per tenant: refuse (before any change) a row giving
+    one that another account holds and keeps after this file."""
+    given = {r.extra["dezi_number"]: r for r in rows if r.extra.get("dezi_number")}
+    if not given:
+        return
+    changing = {r.uzi_number for r in rows if "dezi_number" in r.extra and r.status == "aanmelden"}
+    holders = session.scalars(select(Account).where(Account.tenant_id == tenant_id,
+                                                    Account.dezi_number.in_(list(given))))
+    clashes = [f"line {given[a.dezi_number].line}: dezi_number {a.dezi_number} belongs to UZI number "
+               f"{a.uzi_number} at {tenant_id}" for a in holders
+               if a.dezi_number and a.uzi_number != given[a.dezi_number].uzi_number and a.uzi_number not in changing]
+    if clashes:
+        raise RegistrationFileError(clashes)

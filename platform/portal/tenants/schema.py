@@ -12,6 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .dezi import DeziConfig
+
 #: Menu items of the manual's navigation bar, in display order (code names: docs/domain.md, glossary).
 MENU_ITEMS = ("patient_search", "patient_info", "care_events", "record", "results", "orders")
 
@@ -292,6 +294,7 @@ class TenantConfig(_Strict):
     audit: AuditConfig = AuditConfig()
     rate_limits: RateLimitConfig = RateLimitConfig()
     launch: LaunchConfig = LaunchConfig()
+    dezi: DeziConfig = DeziConfig()
     secret_key_env: str | None = Field(
         None, description="Environment variable with this tenant's session secret (required in production)")
     timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "
