@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, select
 
 from portal.db import Database
 from portal.epd.contract import PATIENT_LIST_METHODS
@@ -15,7 +15,8 @@ from portal.tenants import TenantConfigError, load_tenants
 
 from .accounts import demo_accounts, sync_accounts
 from .connector import DemoConnector
-from .generator import generate
+from .generator import SCHEMA_VERSION, generate
+from .schema import meta
 
 
 @click.group("demo", help="The embedded demo EPD: generate synthetic hospital data and demo accounts.")
@@ -52,7 +53,11 @@ def _exists(url: str) -> bool:
             return False
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
-        return inspect(engine).has_table("meta")
+        if not inspect(engine).has_table("meta"):
+            return False
+        # A demo EPD of an older generator lacks what the screens now show: made anew.
+        with engine.connect() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar() == SCHEMA_VERSION
     finally:
         engine.dispose()
 

@@ -26,7 +26,7 @@ from portal.epd import models as m
 from portal.epd.errors import EpdBadData, EpdTimeout, EpdUnavailable, ItemNotFound, OrderRejected, PatientNotFound
 from portal.epd.registry import parse_settings
 
-from . import catalogue, documents
+from . import catalogue, documents, worklist
 from .payload import build
 from .schema import meta, patients, providers, records, relations
 
@@ -77,6 +77,10 @@ _RECORDS = (select(records).where(records.c.patient_id == bindparam("pid"), reco
             .order_by(records.c.starts_at.desc(), records.c.id.desc()))
 _RECORD = select(records).where(records.c.id == bindparam("rid"), records.c.patient_id == bindparam("pid"),
                                 records.c.kind == bindparam("kind"), records.c.approved.is_(True))
+
+
+#: The specialty a new imaging report is listed under.
+_IMAGING_SPECIALTY = {"radiology": "Radiologie", "nuclear": "Nucleaire geneeskunde"}
 
 
 def _search(*where):
@@ -285,6 +289,79 @@ class DemoConnector:
             pairs = [(row.patient_id, self._record(m.EmergencyVisit, row, shift)) for row in rows]
             return [m.EmergencyVisitEntry(patient=s, visit=v)
                     for s, v in self._with_patients(conn, pairs, shift, agb_codes)]
+
+    def list_discharges(self, since: datetime, agb_codes: Collection[str]) -> Sequence[m.DischargeEntry]:
+        wanted = set(agb_codes)
+        if not wanted:
+            return ()
+        with self._connect() as conn:
+            shift = self._shift(conn)
+            start, now = self._stored(since, shift), self._now(shift)
+            rows = conn.execute(select(records).where(
+                records.c.kind == "admission", records.c.ends_at.is_not(None), records.c.ends_at >= start,
+                records.c.ends_at <= now, records.c.approved.is_(True))
+                .order_by(records.c.ends_at.desc(), records.c.id.desc())).all()
+            pairs = [(row.patient_id, (row, _load(row))) for row in rows]
+            found = self._with_patients(conn, pairs, shift, wanted)
+            letters = self._discharge_letters(conn, {int(p.patient_id) for p, _ in found}, now)
+            return tuple(m.DischargeEntry(
+                patient=patient, admission=self._record(m.Admission, row, shift, _admission_status(payload, now)),
+                discharge_letter=(self._record(m.LetterInfo, letters[key], shift)
+                                  if (key := (int(patient.patient_id), payload["admitted_at"])) in letters else None))
+                for patient, (row, payload) in found)
+
+    def _discharge_letters(self, conn: Connection, patient_ids: set[int], now: str) -> dict:
+        """(patient, admitted_at) -> the approved discharge letter row of that admission."""
+        if not patient_ids:
+            return {}
+        rows = conn.execute(select(records).where(
+            records.c.kind == "letter", records.c.patient_id.in_(sorted(patient_ids)),
+            records.c.approved.is_(True), records.c.starts_at <= now)).all()
+        found = {}
+        for row in rows:
+            payload = _load(row)
+            if payload.get("admission") and payload.get("title") == worklist.DISCHARGE_LETTER:
+                found[(row.patient_id, payload["admission"])] = row
+        return found
+
+    def list_new_documents(self, since: datetime, agb_codes: Collection[str]) -> Sequence[m.NewDocumentEntry]:
+        wanted = set(agb_codes)
+        if not wanted:
+            return ()
+        with self._connect() as conn:
+            shift = self._shift(conn)
+            start, now = self._stored(since, shift), self._now(shift)
+            # A letter is available when written (its starts_at); an imaging report when
+            # reported, up to two days after the study (starts_at): look that far back.
+            earliest = self._stored(since - timedelta(days=3), shift)
+            rows = conn.execute(select(records).where(
+                or_(records.c.kind == "letter", records.c.kind == "imaging"), records.c.approved.is_(True),
+                records.c.starts_at >= earliest, records.c.starts_at <= now)).all()
+            pairs = []
+            for row in rows:
+                payload = _load(row)
+                available = row.starts_at if row.kind == "letter" else payload.get("reported_at")
+                if available is None or not start <= available[:16] <= now:
+                    continue
+                entry = {"id": str(row.id), "title": payload.get("title") or "",
+                         "specialty": payload.get("specialty") if row.kind == "letter" else _IMAGING_SPECIALTY.get(
+                             str(payload.get("discipline"))),
+                         "available_at": available[:16],
+                         "kind": "letter" if row.kind == "letter" else "imaging_report"}
+                pairs.append((row.patient_id, entry))
+            found = self._with_patients(conn, pairs, shift, wanted)
+            try:
+                entries = [m.NewDocumentEntry(
+                    patient=patient, kind=m.NewDocumentKind(entry["kind"]), id=entry["id"], title=entry["title"],
+                    specialty=entry["specialty"], available_at=datetime.fromisoformat(entry["available_at"]) + shift)
+                    for patient, entry in found]
+            except ValueError:
+                raise EpdBadData("demo EPD: invalid date of a new document") from None
+            return tuple(sorted(entries, key=lambda e: (e.available_at, e.id), reverse=True))
+
+    def _stored(self, moment: datetime, shift: timedelta) -> str:
+        """``moment`` on the stored (anchor) time line, as stored text."""
+        return (self.clock.to_local(moment) - shift).isoformat(timespec="minutes")
 
     def _with_patients(self, conn, pairs, shift, agb_codes):
         if not pairs:

@@ -22,6 +22,7 @@ from stdnum.nl import postcode as nl_postcode
 from portal.epd.models import normalise_name
 
 from . import catalogue as cat
+from . import worklist
 from .clinical import KINDS as _KINDS
 from .schema import create_indexes, create_tables, meta, patients, providers, records, relations
 
@@ -30,7 +31,9 @@ ANCHOR = date(2025, 1, 1)
 #: Text found only in unapproved (draft) items; the contract suite looks for it.
 DRAFT_MARKER = "CONCEPT niet geaccordeerd"
 CHUNK = 20_000
-SCHEMA_VERSION = "1"
+#: Raised when the generated content changes: ``portal demo generate --if-missing`` then
+#: makes the demo EPD anew (2: the worklist's events around today, ``worklist.py``).
+SCHEMA_VERSION = "2"
 
 
 @dataclass
@@ -181,6 +184,9 @@ class _Chunk:
         self.offset = (seed * 9_876_543) % 100_000_000
         self.rich_gps: set[int] = set()
         self.rich_ecp = False
+        # The worklist's events draw from a generator of their own: the rest stays as it was.
+        self.worklist_rng = random.Random(seed * 1_000_003 + number + 500_009)
+        self.worklist_roles: dict[int, int] = {}  # GP id -> roles handed out in this chunk
 
     def run(self) -> "_Chunk":
         household: tuple | None = None
@@ -245,7 +251,21 @@ class _Chunk:
                        admitted_now=not deceased and rng.random() < self.p_admitted,
                        recent_ed=not deceased and rng.random() < self.p_recent_ed)
         self._records(ctx)
+        if gp is not None and consent and not deceased:
+            self._worklist(pid, gp)
         return (city_name, code, street, number, addition, area)
+
+    def _worklist(self, pid: int, gp: tuple) -> None:
+        """The next worklist role of this GP's patients, if any is left (``worklist.py``)."""
+        handed = self.worklist_roles.get(gp[0], 0)
+        if handed >= len(worklist.ROLES):
+            return
+        self.worklist_roles[gp[0]] = handed + 1
+        for kind, starts_at, ends_at, payload in worklist.records(self.worklist_rng, self.anchor,
+                                                                   worklist.ROLES[handed], gp[2]):
+            self.record_id += 1
+            self.records.append((self.record_id, pid, kind, True, starts_at, ends_at,
+                                 json.dumps(payload, ensure_ascii=False, separators=(",", ":"))))
 
     def _relations(self, pid: int, gp: tuple | None, age: int, first_of_ecp: bool) -> bool:
         """The patient's treatment relations; True when this is the elderly-care physician's

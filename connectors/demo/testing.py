@@ -21,7 +21,7 @@ from portal.epd.testing import ContractFixture, KnownPatient
 
 from .connector import DemoConnector, DemoSettings
 from .generator import DRAFT_MARKER, generate
-from .schema import patients, relations
+from .schema import patients, records, relations
 
 PATIENTS = 600
 SEED = 4242
@@ -82,11 +82,16 @@ def contract_fixture(tmp_path: Path) -> Iterator[ContractFixture]:
             except Exception:  # no accented name in this sample: any consenting patient will do
                 patient = _known(conn, accented[:4])
             without = _known(conn, [c.consent.is_(False), c.bsn.is_not(None)])
+            # The GP of a patient discharged with a discharge letter (worklist.py's first role).
+            discharged = conn.execute(select(records.c.patient_id).where(
+                records.c.kind == "letter", records.c.payload.like('%"admission"%')).limit(1)).scalar_one()
+            worklist_agbs = frozenset(a for (a,) in conn.execute(select(relations.c.agb_code).where(
+                relations.c.patient_id == discharged, relations.c.kind == "registered_gp")) if a)
         engine.dispose()
         try:
             yield ContractFixture(
                 connector=connector, patient=patient, patient_without_consent=without, unknown_patient_id="99999999",
                 rich_patient_id="1", draft_markers=(DRAFT_MARKER,),
-                other_patient_ids=("251", "501", patient.patient_id))
+                other_patient_ids=("251", "501", patient.patient_id), worklist_agb_codes=worklist_agbs)
         finally:
             connector.close()

@@ -38,7 +38,7 @@ from portal.epd.models import (
 )
 from portal.epd.registry import parse_settings
 
-from . import care, record, reports, results, writes
+from . import care, record, reports, results, worklist, writes
 from .client import FhirClient, split_reference
 from .dicomweb import DicomWebClient
 from .imaging import StudyImages, is_study_image
@@ -339,6 +339,12 @@ class FhirConnector:
 
         entries = map_each(_of_listed(encounters, summaries), entry, "emergency visit")
         return _newest(entries, lambda e: e.visit.arrived_at)
+
+    def list_discharges(self, since: datetime, agb_codes: Collection[str]):
+        return worklist.list_discharges(self, since, agb_codes)
+
+    def list_new_documents(self, since: datetime, agb_codes: Collection[str]):
+        return worklist.list_new_documents(self, since, agb_codes)
 
     # ================================================================== care events
 

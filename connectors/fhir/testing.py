@@ -182,7 +182,8 @@ def shared_server() -> FhirTestServer:
                 pytest.skip(problem)
             server = FhirTestServer.start()
             try:
-                server.load(all_test_resources() + recent_resources(datetime.now(timezone.utc)))
+                now = datetime.now(timezone.utc)
+                server.load(all_test_resources() + recent_resources(now) + worklist_resources(now))
             except BaseException:
                 server.stop()
                 raise
@@ -205,6 +206,12 @@ def recent_resources(now: datetime) -> list[dict]:
                        "end": (arrived + timedelta(hours=3)).isoformat(timespec="seconds")},
             "hospitalization": {"admitSource": {"text": "Ambulance"}, "dischargeDisposition": {"text": "Naar huis"}}})
     return visits
+
+
+def worklist_resources(now: datetime) -> list[dict]:
+    """The worklist's resources around ``now`` (``worklist_testing``)."""
+    from .worklist_testing import worklist_resources as resources
+    return resources(now)
 
 
 def connector_settings(server: FhirTestServer, **overrides):
@@ -240,6 +247,7 @@ def contract_fixture(tmp_path):
             rich_patient_id="pt-jansen",
             draft_markers=(DRAFT_MARKER,),
             other_patient_ids=("pt-devries", "pt-smit", "pt-visser", "nl-core-Patient-01"),
+            worklist_agb_codes=frozenset({"01456789"}),
         )
     finally:
         connector.close()

@@ -280,3 +280,47 @@ def test_orders_and_death_notification(contract):
     with pytest.raises(OrderRejected):
         connector.submit_death_notification(pid, dataclasses.replace(notification,
                                                                      date_of_death=date.today() + timedelta(days=1)))
+
+
+def test_worklist_discharges_and_new_documents(contract):
+    """Mijn patiënten in het ziekenhuis: by practice codes and time, never by patient."""
+    from datetime import timezone
+
+    from portal.clock import HospitalClock
+
+    connector, codes = contract.connector, contract.worklist_agb_codes
+    assert codes, "the fixture names the AGB codes of its worklist data (ContractFixture.worklist_agb_codes)"
+    clock = HospitalClock()
+    since = datetime.now(timezone.utc) - timedelta(days=14)
+    start, now = clock.to_local(since), clock.local_now() + timedelta(minutes=1)
+
+    def related(patient: m.PatientSummary) -> bool:
+        return any(codes & {r.agb_code, r.practice_agb} for r in patient.relations)
+
+    discharges = connector.list_discharges(since, codes)
+    assert discharges and all(isinstance(e, m.DischargeEntry) for e in discharges)
+    moments = [clock.to_local(e.admission.discharged_at) for e in discharges if e.admission.discharged_at]
+    assert len(moments) == len(discharges) and moments == sorted(moments, reverse=True)
+    assert all(start <= moment <= now for moment in moments)
+    assert all(related(e.patient) and e.admission.status is m.AdmissionStatus.DISCHARGED for e in discharges)
+    with_letter = [e for e in discharges if e.discharge_letter is not None]
+    assert with_letter, "a discharge with its discharge letter"
+    for entry in with_letter:
+        assert connector.get_letter(entry.patient.patient_id, entry.discharge_letter.id).data
+
+    documents = connector.list_new_documents(since, codes)
+    assert {d.kind for d in documents} == set(m.NewDocumentKind)
+    available = [clock.to_local(d.available_at) for d in documents]
+    assert available == sorted(available, reverse=True) and all(start <= a <= now for a in available)
+    for document in documents:
+        assert related(document.patient) and document.title
+        if document.kind is m.NewDocumentKind.LETTER:
+            assert connector.get_letter(document.patient.patient_id, document.id).data
+        else:
+            assert document.id in {r.id for r in connector.list_imaging(document.patient.patient_id)}
+
+    # No practice, or a practice without patients: nothing; documents after everything: none.
+    for method in (connector.list_discharges, connector.list_new_documents):
+        assert list(method(since, frozenset())) == []
+        assert list(method(since, {"00000000"})) == []
+    assert list(connector.list_new_documents(datetime.now(timezone.utc) + timedelta(minutes=5), codes)) == []

@@ -33,6 +33,7 @@ from .models import (
     DeathNotification,
     DeviceUse,
     Diagnosis,
+    DischargeEntry,
     Document,
     EmergencyVisit,
     EmergencyVisitEntry,
@@ -43,6 +44,7 @@ from .models import (
     Measurement,
     Medication,
     MicrobiologyResult,
+    NewDocumentEntry,
     NursingIntervention,
     NursingProblem,
     NutritionEntry,
@@ -100,6 +102,19 @@ class EpdConnector(Protocol):
         """SEH overzicht (2.1.3): emergency department visits that arrived at or after
         ``since`` (the screens pass now minus 7 days), newest first; ``agb_codes`` as in
         ``list_admitted_patients``."""
+
+    # ------------------------------------------------------------------ Mijn patiënten in het ziekenhuis
+    def list_discharges(self, since: datetime, agb_codes: Collection[str]) -> Sequence[DischargeEntry]:
+        """Inpatient stays that ended (discharge from a ward) at or after ``since`` and not
+        after now, newest discharge first, of patients having an open relation whose
+        ``agb_code`` or ``practice_agb`` is one of ``agb_codes``: this list is always for a
+        set of practices, never for everyone (no codes: an empty tuple). Each entry carries
+        the approved discharge letter of that admission, or None while there is none."""
+
+    def list_new_documents(self, since: datetime, agb_codes: Collection[str]) -> Sequence[NewDocumentEntry]:
+        """Letters and imaging reports (radiology, nuclear) the hospital made available
+        (approved, reported) at or after ``since`` and not after now, newest first, of
+        patients related to ``agb_codes`` as in ``list_discharges`` (no codes: empty)."""
 
     # ------------------------------------------------------------------ Zorgmomenten (2.3)
     def list_appointments(self, patient_id: str) -> Sequence[Appointment]:

@@ -396,6 +396,38 @@ class EmergencyVisitEntry:
     visit: EmergencyVisit
 
 
+@dataclass(frozen=True, slots=True)
+class DischargeEntry:
+    """An entry of "Mijn patiënten in het ziekenhuis": a patient discharged from a ward
+    (``admission.discharged_at`` is set) and the discharge letter (ontslagbrief) of that
+    admission once the hospital approved it, else None (Dutch hospitals agreed it reaches the
+    GP within 24 hours of discharge)."""
+
+    patient: PatientSummary
+    admission: Admission
+    discharge_letter: LetterInfo | None = None
+
+
+class NewDocumentKind(StrEnum):
+    """What a new document of "Mijn patiënten in het ziekenhuis" is."""
+
+    LETTER = "letter"                  # a letter: open with ``get_letter``
+    IMAGING_REPORT = "imaging_report"  # a radiology or nuclear report: an ``ImagingReport.id``
+
+
+@dataclass(frozen=True, slots=True)
+class NewDocumentEntry:
+    """A letter or imaging report the hospital made available (approved, reported) at
+    ``available_at``; ``id`` is the ``LetterInfo.id`` or ``ImagingReport.id``."""
+
+    patient: PatientSummary
+    kind: NewDocumentKind
+    id: str
+    title: str                    # e.g. "Ontslagbrief", "CT thorax"
+    specialty: str | None
+    available_at: datetime
+
+
 # --------------------------------------------------------------------------- record: medical (Medische gegevens)
 
 

@@ -63,6 +63,9 @@ class ContractFixture:
     supports_writes: bool = True
     #: Extra patient ids whose data the draft check also walks.
     other_patient_ids: tuple[str, ...] = field(default_factory=tuple)
+    #: AGB codes whose patients had, in the last 14 days, a discharge with its discharge
+    #: letter and new letters and imaging reports ("Mijn patiënten in het ziekenhuis").
+    worklist_agb_codes: frozenset[str] = frozenset()
 
     def expected_kinds(self) -> tuple[str, ...]:
         return tuple(m for m in PATIENT_LIST_METHODS if m not in self.missing_kinds)
