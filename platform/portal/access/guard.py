@@ -24,8 +24,9 @@ from ..audit import Action, AuditEvent, AuditWriteError, record, record_all
 from ..audit.request import request_event
 from ..context import selection
 from ..context.selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
+from ..core import sections
 from ..epd.errors import EpdError, EpdUnavailable, PatientNotFound
-from ..epd.models import PatientSummary
+from ..epd.models import PatientDetails, PatientSummary
 from . import facts
 from .decision import Decision, Outcome, decide
 from .network import in_ranges
@@ -45,6 +46,7 @@ class PatientRoute:
     pending_emergency: bool
     item: bool = False
     action: Action = Action.VIEW
+    details: bool = False
 
 
 def at_hap() -> bool:
@@ -174,8 +176,25 @@ def no_patient():
                            recent_url=first_url("search.recent_patients"))
 
 
+def _read_patient(patient_id: str, details: bool) -> tuple[PatientSummary, PatientDetails | None]:
+    """The patient's summary for the access decision; with ``details``, read as part of the
+    patient's details in one EPD read (the view then needs no second one). When the details
+    cannot be read, the summary alone, as the view would have fallen back to."""
+    connector = context.connector()
+    if details:
+        try:
+            found = connector.get_patient(patient_id)
+            return found.summary, found
+        except PatientNotFound:
+            raise
+        except EpdError as error:
+            log.warning("EPD error while reading a patient's details: %s", type(error).__name__)
+            sections.note_problem(error)  # the page's message tells an outage from unusable data
+    return connector.get_patient_summary(patient_id), None
+
+
 def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False,
-                 item: bool = False, action: Action = Action.VIEW):
+                 item: bool = False, action: Action = Action.VIEW, details: bool = False):
     """Decorator for a view showing a patient's data.
 
     ``label`` names the data for the audit log ("Labuitslagen"), or is a function of the
@@ -185,7 +204,10 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
     ``pending_emergency`` so that it can offer the noodprocedure). The view is called as
     ``view(patient, **kwargs)`` with ``g.access_decision`` and ``g.patient_context`` (the
     page's context token, see ``selection``) set. ``action`` is what the success record
-    says was done (``Action.VIEW``; ``Action.PRINT`` for the Afdrukken route).
+    says was done (``Action.VIEW``; ``Action.PRINT`` for the Afdrukken route). With
+    ``details`` the patient is read with their details in one EPD read, and the view is
+    called with ``details=`` the ``PatientDetails`` (None when the EPD could give only the
+    summary); nothing of them reaches the page before the decision and the audit record.
 
     Every POST, and a GET of an ``item`` route (a letter, image, graph, report, or a form
     opened from a patient's page), must carry the context token of the patient it acts on:
@@ -204,7 +226,7 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             if not patient_id:
                 return no_patient()
             try:
-                patient = context.connector().get_patient_summary(patient_id)
+                patient, found = _read_patient(patient_id, details)
             except PatientNotFound:
                 session.pop(SELECTED, None)
                 return deny(None, None, data)
@@ -223,6 +245,8 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
                 return deny(patient, decision, data)
             g.access_decision = decision
             g.patient_context = selection.bind(patient)
+            if details:
+                kwargs["details"] = found
             if item:
                 return _item_answer(view, patient, decision, data, kwargs)
             failed = audit_or_refuse(request_event(action, "success", patient=patient, data=data,
@@ -231,7 +255,7 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
                 return failed
             return view(patient, **kwargs)
 
-        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item, action))
+        setattr(wrapper, MARK, PatientRoute(label, source, pending_emergency, item, action, details))
         return wrapper
 
     return decorate

@@ -13,11 +13,10 @@ from .. import context
 from ..access import guard
 from ..audit import Action
 from ..audit.request import request_event
-from ..core import sections
 from ..core.freetext import normalise
 from ..db import get_database, get_session, table_of
 from ..epd.errors import EpdError, OrderRejected
-from ..epd.models import DeathNotification, PatientSummary
+from ..epd.models import DeathNotification, PatientDetails, PatientSummary
 from .forms import PLACES, parse_death_form
 from .models import DeathNotificationRecord
 
@@ -50,14 +49,10 @@ def reported_death(patient: PatientSummary):
 
 
 @bp.get("/patientinformatie")
-@guard.patient_view("Patiëntinformatie")
-def info(patient: PatientSummary):
-    try:
-        details = context.connector().get_patient(patient.patient_id)
-    except EpdError as error:
-        log.warning("EPD error while reading Patiëntinformatie: %s", type(error).__name__)
-        sections.note_problem(error)  # the page's message tells an outage from unusable data
-        details = None
+@guard.patient_view("Patiëntinformatie", details=True)
+def info(patient: PatientSummary, details: PatientDetails | None):
+    """The patient with their details, read by the guard with the summary it decides on
+    (one EPD read); None when the EPD could give only the summary (the guard noted why)."""
     return render_template("patient/info.html", patient=patient, details=details, reported=reported_death(patient))
 
 
