@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from datetime import datetime, timezone
 
 FORMAT_VERSION = 1
@@ -55,29 +54,72 @@ def canonical_bytes(fields: dict) -> bytes:
 
 
 def record_hash(fields: dict) -> str:
-    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
+    """The SHA-256 of ``canonical_bytes(fields)``, lowercase hex."""
+    return hashlib.sha256(canonical_text(fields).encode("utf-8")).hexdigest()
 
 
 #: The fields only known while holding the chain head, in canonical (sorted) order.
 CHAIN_FIELDS = ("occurred_at", "prev_hash", "seq")
 
+# The fast path. Every append and every record verify serialises one record; building a
+# dict and letting the JSON encoder sort and walk it cost more than the hash. The key order
+# is fixed (sorted HASHED_FIELDS plus "v"), so the text is the keys' fixed prefixes joined
+# with each value encoded on its own: a string by the same C routine the encoder uses
+# (ensure_ascii=False), None as null, an int as its digits, anything else by the encoder.
+# ``canonical_bytes`` above stays the definition; tests hold the two equal.
+_SORTED_KEYS = tuple(sorted((*HASHED_FIELDS, "v")))
+_encode_string = json.encoder.encode_basestring
+
+
+def _value(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return _encoder.encode(value)
+
+
+def _segments(names: tuple[str, ...], first: bool) -> list[tuple[str, str]]:
+    return [(("" if first and n == 0 else ",") + f'"{name}":', name) for n, name in enumerate(names)]
+
+
+def _split_keys() -> list[list[tuple[str, str]]]:
+    """The sorted keys in four runs around the chain fields (which come one in each gap)."""
+    runs: list[list[str]] = [[]]
+    for name in _SORTED_KEYS:
+        if name in CHAIN_FIELDS:
+            runs.append([])
+        else:
+            runs[-1].append(name)
+    return [_segments(tuple(run), n == 0) for n, run in enumerate(runs)]
+
+
+_RUNS = _split_keys()
+_ALL = _segments(_SORTED_KEYS, True)
+
+
+def _run_text(run: list[tuple[str, str]], fields: dict) -> str:
+    return "".join([prefix + ("1" if name == "v" else _value(fields[name])) for prefix, name in run])
+
+
+def canonical_text(fields: dict) -> str:
+    """``canonical_bytes(fields)`` as text, built without the JSON encoder's dict walk."""
+    return "{" + "".join([prefix + ('"' + canonical_time(fields[name]) + '"' if name == "occurred_at" else
+                                    "1" if name == "v" else _value(fields[name]))
+                          for prefix, name in _ALL]) + "}"
+
 
 def canonical_parts(fields: dict) -> list[str]:
     """The canonical text of a record whose ``CHAIN_FIELDS`` are not known yet, as the four
     pieces around them: ``parts[0] + occurred_at + parts[1] + prev_hash + parts[2] + seq +
-    parts[3]`` (``occurred_at`` as ``canonical_time`` writes it, ``seq`` as decimal digits)
-    is exactly the text ``canonical_bytes`` encodes. Lets PostgreSQL finish the hash while
-    it holds the head (``portal.audit.writer``)."""
-    marker = secrets.token_hex(16)  # letters and digits only: JSON leaves them as they are
-    document = {name: fields[name] for name in HASHED_FIELDS if name not in CHAIN_FIELDS}
-    document.update({name: f"{marker}{name}" for name in CHAIN_FIELDS})
-    document["v"] = FORMAT_VERSION
-    text = _encoder.encode(document)
-    text = text.replace(f'"{marker}seq"', f"{marker}seq")  # a number: no quotes
-    parts = []
-    for name in CHAIN_FIELDS:
-        before, found, text = text.partition(f"{marker}{name}")
-        if not found:
-            raise ValueError(f"canonical_parts: {name} not where the canonical order puts it")
-        parts.append(before)
-    return [*parts, text]
+    parts[3]`` (``occurred_at`` as ``canonical_time`` writes it, ``prev_hash`` as its 64 hex
+    digits, ``seq`` as decimal digits) is exactly the text ``canonical_bytes`` encodes. Lets
+    PostgreSQL finish the hash while it holds the head (``portal.audit.writer``)."""
+    r0, r1, r2, r3 = _RUNS
+    return ["{" + _run_text(r0, fields) + ',"occurred_at":"',
+            '"' + _run_text(r1, fields) + ',"prev_hash":"',
+            '"' + _run_text(r2, fields) + ',"seq":',
+            _run_text(r3, fields) + "}"]

@@ -8,6 +8,7 @@ writers in any number of processes take turns and the chain never forks. The pri
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -58,6 +59,11 @@ WITH head AS (
 UPDATE {_heads.name} SET seq = appended.seq, record_hash = appended.record_hash, updated_at = appended.occurred_at
 FROM appended WHERE {_heads.name}.tenant_id = :tenant_id
 RETURNING appended.seq, appended.record_hash""")
+# The same statement in psycopg's own placeholders, sent with exec_driver_sql: the text()
+# construct went through SQLAlchemy's compiled-statement cache and bind processing for its
+# 20 parameters on every append; the driver needs none of it (psycopg prepares the
+# statement on the server after a few executions on a connection).
+_APPEND_PG_SQL = re.sub(r"(?<!:):([a-z_0-9]+)", r"%(\1)s", _APPEND_PG.text)
 _CREATE_HEAD = per_dialect(lambda dialect: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"]))
 
 
@@ -100,7 +106,7 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     try:
         if len(events) == 1 and database.dialect == "postgresql":
             with database.autocommit() as conn:
-                row = conn.execute(_APPEND_PG, _statement_values(events[0], systems[0])).first()
+                row = conn.exec_driver_sql(_APPEND_PG_SQL, _statement_values(events[0], systems[0])).first()
             if row is not None:  # None: the tenant's first record, whose head is created below
                 appended = [(row[0], row[1])]
         if not appended:
@@ -130,7 +136,7 @@ def _append_in(conn: Connection, dialect: str, event: AuditEvent, system: str) -
     """Append in the open transaction: on PostgreSQL one statement (the head stays locked
     by this transaction until it ends), elsewhere lock, insert, advance."""
     if dialect == "postgresql":
-        row = conn.execute(_APPEND_PG, _statement_values(event, system)).first()
+        row = conn.exec_driver_sql(_APPEND_PG_SQL, _statement_values(event, system)).first()
         if row is not None:
             return row[0], row[1]
     return _append(conn, event, system)
