@@ -15,7 +15,7 @@ from flask import Flask
 from flask_wtf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from . import auth, context, web
+from . import auth, context, dezi, web
 from .access import facts as access_facts
 from .access import views as access_views
 from .audit import api as audit_api
@@ -108,6 +108,7 @@ def _wire_features(app: Flask, tenant: TenantConfig) -> None:
     the proxy trust and adds headers, error pages and rate limits to everything above."""
     app.register_blueprint(core_views.bp)
     auth.init_portal_app(app, account_extras=access_facts.SESSION_ACCOUNT_EXTRAS)
+    dezi.init_app(app)  # after auth: its session check runs once the provider is known
     audit_api.init_portal_app(app)
     for blueprint in (access_views.bp, search_views.bp, patient_views.bp, care_events_views.bp, record_views.bp,
                       results_views.bp):

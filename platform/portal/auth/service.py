@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -184,13 +185,21 @@ def login_with_certificate(app: Flask, cert: x509.Certificate, chain: list[x509.
             raise LoginRefused("no_account")
     except LoginRefused as exc:
         raise refuse_verified(exc, method, identity) from None
+    return log_in(account, identity.card_type,
+                  audit=lambda: audit_attempt("success", method, identity=identity, account=account))
+
+
+def log_in(account: Account, card_type: str, audit: Callable[[], None]) -> Provider:
+    """The one end of every way in (UZI-pas, Dezi): ``audit()`` writes the login's audit
+    record, and only when it did is a fresh session started for ``account``. Raises
+    ``LoginRefused("audit_unavailable")`` when the record cannot be written."""
     try:
-        audit_attempt("success", method, identity=identity, account=account)
+        audit()
     except AuditWriteError:
         log.exception("login could not be audited; refused")
         raise LoginRefused("audit_unavailable") from None
-    start_session(account, identity.card_type)
-    return provider_from(account, identity.card_type)
+    start_session(account, card_type)
+    return provider_from(account, card_type)
 
 
 def start_session(account: Account, card_type: str) -> None:
@@ -198,7 +207,9 @@ def start_session(account: Account, card_type: str) -> None:
     session.clear()
     session.regenerate()  # type: ignore[attr-defined]
     session["auth_card_type"] = card_type
-    session["auth_login_at"] = utcnow()
+    # ISO text, not a datetime: a session of JSON's own types is read as plain JSON
+    # (``sessions.SessionSerializer``) on every request.
+    session["auth_login_at"] = utcnow().isoformat()
     login_user(provider_from(account, card_type))
     with context.database().engine.begin() as conn:
         purge_expired(conn)

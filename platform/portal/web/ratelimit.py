@@ -119,6 +119,8 @@ LIMITED = {
     ("auth.response", "POST"): ("login_per_address", _address),
     ("auth.demo_login", "POST"): ("login_per_address", _address),
     ("auth.tls_login", "GET"): ("login_per_address", _address),
+    ("dezi.start", "POST"): ("login_per_address", _address),
+    ("dezi.callback", "GET"): ("login_per_address", _address),
     ("search.search", "POST"): ("search_per_provider", _provider),
 }
 JSON_ENDPOINTS = frozenset({"auth.challenge", "auth.response"})
