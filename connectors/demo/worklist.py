@@ -4,12 +4,13 @@ The ordinary record makers spread admissions, SEH visits and letters over years,
 would often see nothing happen this week. Per chunk, each GP's first consenting living
 patients get one role each, in this order:
 
-1. ``discharged``: came in through the SEH a few days ago, was admitted, went home yesterday;
-   the discharge letter (ontslagbrief) and a radiology report of the stay are there;
-2. ``admitted``: in a ward now, since one to four days, after an SEH visit;
+1. ``discharged``: admitted a few days ago, went home yesterday; the discharge letter
+   (ontslagbrief) and a radiology report of the stay are there;
+2. ``admitted``: in a ward now, since one to four days;
 3. ``awaiting_letter``: went home two days ago, no discharge letter yet (over the 24 hours);
 4. ``seen_at_ed``: at the SEH yesterday evening, sent home, the SEH letter written that night.
 
+Only the fourth adds an SEH visit: the ordinary makers already fill the SEH overzicht.
 Everything is dated relative to the anchor (today) and drawn from the chunk's own worklist
 ``random.Random``, so the rest of the generated EPD is the same as without these rows.
 """
@@ -53,7 +54,6 @@ def records(rng: random.Random, anchor: datetime, role: str,
     else:  # awaiting_letter
         discharged = (anchor - timedelta(days=2)).replace(hour=rng.randint(10, 15), minute=0)
         admitted = discharged - timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 5))
-    yield from _ed_visit(admitted - timedelta(hours=3), complaint, ed_specialty, triage, diagnosis, physician, "Opname")
     yield "admission", _m(admitted), _m(discharged) if discharged else None, {
         "admitted_at": _m(admitted), "discharged_at": _m(discharged) if discharged else None,
         "specialty": specialty, "department": f"Verpleegafdeling {specialty}", "practitioner": physician,

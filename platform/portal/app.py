@@ -27,6 +27,7 @@ from .core.ceiling import init_app as init_bench_ceiling
 from .core.navigation import navigation_bar, navigation_for
 from .epd.registry import build_connector
 from .launch import views as launch_views
+from .notifications import views as notifications_views
 from .orders import views as orders_views
 from .patient import views as patient_views
 from .printing import views as printing_views
@@ -35,6 +36,8 @@ from .results import views as results_views
 from .search import views as search_views
 from .settings import SettingsError
 from .tenants import TenantConfig
+from .worklist import events as worklist_events
+from .worklist import views as worklist_views
 
 if TYPE_CHECKING:
     from .platform import Platform
@@ -116,6 +119,11 @@ def _wire_features(app: Flask, tenant: TenantConfig) -> None:
     launch_views.init_app(app)
     if tenant.menu_enabled("orders"):
         app.register_blueprint(orders_views.bp)
+    if tenant.menu_enabled("worklist"):
+        app.register_blueprint(worklist_views.bp)
+        # The e-mail counts the worklist's events: the worklist (a screen) hands its counter
+        # to the notifications module, which imports no screen.
+        notifications_views.init_app(app, count_events=worklist_events.count_new)
     app.register_blueprint(printing_views.bp)
     web.init_app(app)
 

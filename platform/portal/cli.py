@@ -89,6 +89,7 @@ def _build_cli() -> click.Group:
     from .audit.cli import audit_cli
     from .auth.cli import auth_cli
     from .migrations.cli import db_cli
+    from .notifications.cli import send_digests_command
     from .patient.cli import death_notifications_cli
     from .tenants.cli import tenants_cli
 
@@ -97,6 +98,8 @@ def _build_cli() -> click.Group:
     for command in (run_command, shell_command, routes_command, tenants_cli, db_cli, notifications_cli, access_cli,
                     death_notifications_cli, audit_cli, accounts_cli, auth_cli):
         cli.add_command(command)
+    # The worklist's e-mails join the patients' messages under "portal notifications".
+    notifications_cli.add_command(send_digests_command)
     for entry in sorted(entry_points(group=CONNECTOR_COMMANDS), key=lambda e: e.name):
         cli.add_command(entry.load())
     return cli

@@ -11,7 +11,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 #: The manual's screens: each may use the foundation and the door, never another screen.
-SCREENS = frozenset({"search", "patient", "care_events", "record", "results", "orders", "printing", "launch"})
+SCREENS = frozenset({"search", "patient", "care_events", "record", "results", "orders", "printing", "launch",
+                     "worklist"})
 #: The one door every patient route passes (imported by screens, importing none of them).
 DOOR = frozenset({"access"})
 #: What builds and runs the apps (and the schema: migrations read every model): it may import everything.

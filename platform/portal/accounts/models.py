@@ -36,5 +36,8 @@ class Account(Base):
     dezi_number: Mapped[str | None] = mapped_column(String(32))
     ura: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The address ZorgNetOost registered (optional column of the import): the worklist's
+    #: notification e-mail may go there without a confirmation link.
+    email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -31,6 +31,8 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, str]] = {
     "dezi_number": (r"[0-9]{1,32}", "dezi_number must be 1-32 digits or empty"),
     # The URA (UZI-register abonneenummer) of the provider's organisation, checked at a Dezi login.
     "ura": (r"[0-9]{8}", "ura must be 8 digits or empty"),
+    # Where the worklist's notification e-mail may go without a confirmation link (Meldingen).
+    "email": (r"[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}", "email is not an e-mail address"),
 }
 
 

@@ -53,7 +53,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         ("Klinische patiënten", "search.admitted_patients"),
         ("SEH overzicht", "search.emergency_department"),
         ("Recente", "search.recent_patients"),
-    )),
+    ) + (NavItem("Mijn patiënten in het ziekenhuis", "worklist.worklist", menu="worklist"),)),
     NavItem("Patiëntinformatie", "patient.info", menu="patient_info"),
     NavItem("Zorgmomenten", "care_events.index", menu="care_events", children=_items(
         ("Afspraken", "care_events.appointments"),
@@ -96,12 +96,13 @@ NAVIGATION: tuple[NavItem, ...] = (
 )
 
 
-def _resolve(item: NavItem, app: Flask) -> NavEntry:
+def _resolve(item: NavItem, app: Flask, tenant) -> NavEntry:
     return NavEntry(
         label=item.label,
         endpoint=item.endpoint,
         available=item.endpoint in app.view_functions,
-        children=tuple(_resolve(child, app) for child in item.children),
+        children=tuple(_resolve(child, app, tenant) for child in item.children
+                       if child.menu is None or tenant.menu_enabled(child.menu)),
         group=item.group,
     )
 
@@ -115,7 +116,7 @@ def navigation_for(app: Flask, tenant) -> tuple[NavEntry, ...]:
     """The navigation bar for ``app``: tenant-disabled menus left out, unbuilt screens disabled."""
     cache = app.extensions.setdefault("portal.navigation", {})
     if "bar" not in cache:
-        cache["bar"] = tuple(_resolve(item, app) for item in NAVIGATION
+        cache["bar"] = tuple(_resolve(item, app, tenant) for item in NAVIGATION
                              if item.menu is None or tenant.menu_enabled(item.menu))
     return cache["bar"]
 

@@ -12,7 +12,7 @@ bp = Blueprint("core", __name__, template_folder="templates")
 
 #: What a GP does first after logging in, in this order, as the manual names it.
 START_ENDPOINTS = ("search.search", "search.recent_patients", "search.admitted_patients",
-                   "search.emergency_department")
+                   "search.emergency_department", "worklist.worklist")
 
 #: Files a theme may serve; anything else in the folder stays private.
 THEME_FILE_TYPES = {".css", ".svg", ".png", ".ico", ".woff2"}

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .dezi import DeziConfig
 
 #: Menu items of the manual's navigation bar, in display order (code names: docs/domain.md, glossary).
-MENU_ITEMS = ("patient_search", "patient_info", "care_events", "record", "results", "orders")
+MENU_ITEMS = ("patient_search", "worklist", "patient_info", "care_events", "record", "results", "orders")
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -286,6 +286,31 @@ class TenantConfig(_Strict):
     branding: Branding
     helpdesk: Helpdesk
     uzi_support: UziSupport = UziSupport()
+class SmtpConfig(_Strict):
+    """The mail server the notification e-mail goes through (``portal notifications send-digests``)."""
+
+    host: str = Field("localhost", description="SMTP server host name; PORTAL_SMTP_HOST overrides it on a machine")
+    port: int = Field(25, ge=1, le=65535, description="SMTP port (25, 587 with starttls, 465 with tls); "
+                      "PORTAL_SMTP_PORT overrides it")
+    security: str = Field("starttls", pattern=r"^(starttls|tls|none)$", description=(
+        "starttls (STARTTLS required), tls (TLS from the start) or none (a relay on this machine only)"))
+    username: str | None = Field(None, description="SMTP user name (not a secret)")
+    password_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
+                                     description="Environment variable holding the SMTP password")
+    timeout_seconds: float = Field(20, gt=0, le=120, description="Longest wait for the server per step")
+
+
+class NotificationsConfig(_Strict):
+    """The e-mail a provider may ask for when their worklist has news (never patient data)."""
+
+    sender: str = Field(description="From address, e.g. 'Zorgverlenersportaal ZGT <noreply@zgt.nl>'")
+    portal_url: str | None = Field(None, pattern=r"^https?://[^/?#]+/?$", description=(
+        "The portal's address the e-mail links to (default: https:// and the first hostname)"))
+    smtp: SmtpConfig = SmtpConfig()
+    attempts: int = Field(4, ge=1, le=10, description="Tries per e-mail in one run before it is recorded as failed")
+    backoff_seconds: float = Field(5, ge=0, le=300, description="Wait before the second try; doubled for each next")
+
+
     menus: tuple[str, ...] = Field(description=f"Enabled menu items, from {', '.join(MENU_ITEMS)}")
     connector: ConnectorConfig
     auth: AuthConfig = AuthConfig()
@@ -306,6 +331,8 @@ class TenantConfig(_Strict):
     @field_validator("hostnames")
     @classmethod
     def _hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    notifications: NotificationsConfig | None = Field(None, description=(
+        "The worklist's notification e-mail (none: providers cannot ask for it)"))
         lowered = tuple(h.lower() for h in value)
         for host in lowered:
             if not _HOSTNAME.match(host):

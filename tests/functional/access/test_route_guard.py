@@ -16,6 +16,13 @@ NON_PATIENT_ENDPOINTS = {
     "launch.smart_launch",      # a SMART launch: off to the EHR's authorization; shows nothing
     "launch.smart_return",      # the EHR's answer: verified and parked; shows nothing
     "launch.open_launch",       # decides (guard.decide_for), audits, selects, redirects to a guarded page
+    "worklist.worklist",        # a patient list: decided per patient, audited, guard.offer (tested there)
+    "worklist.open_item",       # decides (guard.decide_for), audits, selects, redirects to a guarded item page
+    "worklist.static",          # the print button's script
+    "notifications.settings",   # Meldingen: the provider's own address and frequency; no patient data
+    "notifications.save",
+    "notifications.confirm",
+    "notifications.confirm_address",
 }
 
 

@@ -1,5 +1,5 @@
 """Home after login: the ways in a GP starts with (Patiënt zoeken, Recente, Klinische
-patiënten, SEH overzicht), as the tenant's menu offers them."""
+patiënten, SEH overzicht, Mijn patiënten in het ziekenhuis), as the tenant's menu offers them."""
 from __future__ import annotations
 
 import re
@@ -9,7 +9,8 @@ from portal.core.views import start_links
 
 EXPECTED = [("Patiënt zoeken", "/patient-zoeken"), ("Recente", "/patient-zoeken/recente"),
             ("Klinische patiënten", "/patient-zoeken/klinische-patienten"),
-            ("SEH overzicht", "/patient-zoeken/seh-overzicht")]
+            ("SEH overzicht", "/patient-zoeken/seh-overzicht"),
+            ("Mijn patiënten in het ziekenhuis", "/patient-zoeken/mijn-patienten")]
 
 
 def _start_links(html: str) -> list[tuple[str, str]]:

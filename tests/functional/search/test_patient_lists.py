@@ -115,7 +115,7 @@ def test_recente_lists_opened_patients_and_checks_access_again(gp, demo, platfor
 
 def test_lists_are_audited(gp, app, platform):
     tenant_id = app.extensions["portal.tenant"].id
-    gp.get("/patient-zoeken/seh-overzicht")
+    html = gp.get("/patient-zoeken/seh-overzicht").get_data(as_text=True)
     with platform.database.session() as db:
         record = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
                                                       AuditRecord.action == "search")
@@ -123,6 +123,7 @@ def test_lists_are_audited(gp, app, platform):
         listed = db.execute(select(AuditRecord).where(AuditRecord.tenant_id == tenant_id,
                                                       AuditRecord.seq > record.seq)).scalars().all()
     assert json.loads(record.details)["list"] == "SEH overzicht"
-    # Then one record per patient the list showed (tests/functional/search/test_lists_nen7513.py).
-    assert len(listed) == int(json.loads(record.details)["results"]) or len(listed) == 25
+    # Then one record per patient the list showed (tests/functional/search/test_lists_nen7513.py);
+    # a patient with two visits on the page is one patient shown.
+    assert len(listed) == len(set(choose_tokens(html))) > 0
     assert all(r.action == "listed" and r.data == "SEH overzicht" for r in listed)
