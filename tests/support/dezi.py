@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .browser import copy_tenants
-from .tls import make_server_certificate
+from .tls import ServerCertificate, make_server_certificate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "tests" / "dezi_server" / "server.mjs"
@@ -39,16 +39,6 @@ def dezi_problem() -> str | None:
     return None
 
 
-def decryption_key(folder: Path) -> rsa.RSAPrivateKey:
-    """The portal's userinfo key (what it registered at Dezi), written to ``folder/KEY_FILE``."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = folder / KEY_FILE
-    path.touch(mode=0o600)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return key
-
-
 class TestDezi:
     __test__ = False  # not a test class
 
@@ -56,15 +46,18 @@ class TestDezi:
         self.process, self.issuer, self.ca_file, self.errors = process, issuer, ca_file, errors
 
     @classmethod
-    def start(cls, folder: Path, clients: dict[str, list[str]], public_key: rsa.RSAPublicKey) -> "TestDezi":
+    def start(cls, folder: Path, clients: dict[str, list[str]], public_key: rsa.RSAPublicKey, port: int = 0,
+              tls: ServerCertificate | None = None) -> "TestDezi":
+        """Run it (on ``port``; 0: any free one) with the TLS certificate ``tls`` (none: a new
+        one of a new test CA, for ``localhost``)."""
         folder.mkdir(parents=True, exist_ok=True)
-        tls = make_server_certificate(folder / "tls", ["localhost"])
+        tls = tls or make_server_certificate(folder / "tls", ["localhost"])
         encryption = folder / "portal-public.pem"
         encryption.write_bytes(public_key.public_bytes(serialization.Encoding.PEM,
                                                        serialization.PublicFormat.SubjectPublicKeyInfo))
         config = folder / "dezi.json"
         config.write_text(json.dumps({
-            "port": 0, "host": "localhost", "cert": str(tls.cert_file), "key": str(tls.key_file),
+            "port": port, "host": "localhost", "cert": str(tls.cert_file), "key": str(tls.key_file),
             "encryption_key": str(encryption),
             "clients": [{"client_id": cid, "redirect_uris": uris} for cid, uris in clients.items()]}))
         errors = tempfile.TemporaryFile(mode="w+")
@@ -129,19 +122,19 @@ class TestDezi:
         raise AssertionError("Dezi never sent the browser back")
 
 
-def dezi_tenants(target: Path, dezi: TestDezi, key: rsa.RSAPrivateKey, client_id: str, tenant_id: str = "zgt",
-                 overrides: dict | None = None, dezi_settings: dict | None = None) -> Path:
+def dezi_tenants(target: Path, issuer: str, ca_file: Path, key: rsa.RSAPrivateKey, client_id: str,
+                 tenant_id: str = "zgt", overrides: dict | None = None, dezi_settings: dict | None = None) -> Path:
     """The repository's tenants (as development runs them), ``tenant_id`` with Dezi enabled and
-    trusting the test Dezi: its CA, the portal's key in the tenant folder, its jku."""
+    trusting the test Dezi at ``issuer``: its CA, the portal's key in the tenant folder, its jku."""
     copy_tenants(target, overrides or {})
     folder = target / tenant_id
-    shutil.copy(dezi.ca_file, folder / CA_FILE)
+    shutil.copy(ca_file, folder / CA_FILE)
     (folder / KEY_FILE).touch(mode=0o600)
     (folder / KEY_FILE).write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                       serialization.NoEncryption()))
     path = folder / "tenant.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["dezi"] = {"enabled": True, "issuer": dezi.issuer, "client_id": client_id, "decryption_key_file": KEY_FILE,
-                    "jku_allow_list": [dezi.jku], "ca_file": CA_FILE, **(dezi_settings or {})}
+    data["dezi"] = {"enabled": True, "issuer": issuer, "client_id": client_id, "decryption_key_file": KEY_FILE,
+                    "jku_allow_list": [f"{issuer}/sealing/jwks.json"], "ca_file": CA_FILE, **(dezi_settings or {})}
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target

@@ -63,6 +63,12 @@ def discover(tenant: TenantConfig) -> Provider:
     return provider
 
 
+def cached_authorization_endpoint(tenant: TenantConfig) -> str | None:
+    """The authorization endpoint if discovery was read already (never fetches)."""
+    found = _discovery.get((tenant.id, tenant.dezi.discovery))
+    return found.authorization_endpoint if found is not None else None
+
+
 def pkce_pair() -> tuple[str, str]:
     """A PKCE verifier (64 characters of randomness) and its S256 challenge."""
     verifier = secrets.token_urlsafe(48)

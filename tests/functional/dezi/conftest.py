@@ -36,8 +36,9 @@ def dezi(tmp_path_factory, portal_key):
 
 @pytest.fixture(scope="session")
 def dezi_platform(settings, demo_epd, dezi, portal_key, tmp_path_factory):
-    target = dezi_tenants(tmp_path_factory.mktemp("dezi-tenants") / "tenants", dezi, portal_key, CLIENT_ID,
-                          overrides=GENEROUS, dezi_settings={"status_check_seconds": 60, "status_grace_seconds": 0})
+    target = dezi_tenants(tmp_path_factory.mktemp("dezi-tenants") / "tenants", dezi.issuer, dezi.ca_file, portal_key,
+                          CLIENT_ID, overrides=GENEROUS,
+                          dezi_settings={"status_check_seconds": 60, "status_grace_seconds": 0})
     platform = create_platform(dataclasses.replace(settings, tenants_dir=target))
     yield platform
     platform.close()

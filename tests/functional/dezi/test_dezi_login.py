@@ -32,9 +32,9 @@ def gp(make_account):
 
 def test_a_gp_logs_in_with_dezi_into_their_account(dezi_client, dezi_login, dezi, dezi_platform, gp):
     with dezi_client.session_transaction() as session:
-        session["login_next"] = "/recente"
+        session["login_next"] = "/patient-zoeken/recente"
     answer = dezi_login(dezi_client)
-    assert answer.status_code == 302 and answer.headers["Location"] == "/recente"
+    assert answer.status_code == 302 and answer.headers["Location"] == "/patient-zoeken/recente"
     assert is_logged_in(dezi_client)
     record, details = last_login_record(dezi_platform)
     assert (record.action, record.outcome, record.user_uzi, record.user_name) == (
@@ -48,10 +48,13 @@ def test_a_gp_logs_in_with_dezi_into_their_account(dezi_client, dezi_login, dezi
         assert "dezi_flow" not in session
 
 
-def test_the_login_page_offers_both_ways_in(dezi_client, dezi_platform):
+def test_the_login_page_offers_both_ways_in(dezi_client, dezi_platform, dezi):
     from support.launch import client_of
 
-    page = dezi_client.get("/login").get_data(as_text=True)
+    response = dezi_client.get("/login")
+    page = response.get_data(as_text=True)
+    # The form's redirect to Dezi is allowed by the page's policy, and nothing else is.
+    assert f"form-action 'self' {dezi.issuer};" in response.headers["Content-Security-Policy"]
     assert "Inloggen met UZI-pas" in page and "Inloggen met Dezi" in page
     other = client_of(dezi_platform, "mst").get("/login").get_data(as_text=True)
     assert "Inloggen met UZI-pas" in other and "Inloggen met Dezi" not in other
