@@ -3,7 +3,7 @@ from portal.access.guard import MARK
 
 #: Endpoints that show no patient data. Anything else must be wrapped by patient_view.
 #: Adding an endpoint here is a review decision: it must never read EPD data of a patient.
-NON_PATIENT_PREFIXES = ("core.", "auth.", "static", "audit_api.", "health.")
+NON_PATIENT_PREFIXES = ("core.", "auth.", "dezi.", "static", "audit_api.", "health.")  # dezi.: a way to log in
 NON_PATIENT_ENDPOINTS = {
     "access.choose",            # stores a token's patient as candidate; shows nothing
     "access.resume",            # the same, for the patient of a page's context (conflict page)
