@@ -138,3 +138,19 @@ def test_cli_says_which_mode_ran_and_from_where(run_cli, platform, tmp_path):
         assert full.exit_code == 0 and "verify of tenant 'mst', full (--full)" in full.output, full.output
     finally:
         platform.database.checkpoints = None
+
+
+def test_the_tail_read_backwards_is_the_file_from_the_newest_verified_checkpoint_on(tmp_path):
+    """A routine verify reads the file backwards to the newest verified checkpoint; across any
+    block boundary it finds the same lines as reading it all."""
+    signing, _ = new_key_pair()
+    checkpoints = Checkpoints(tmp_path / "c.log", signing)
+    for seq in range(1, 40):
+        checkpoints.write("zgt" if seq % 3 else "mst", seq, f"{seq:064x}", VERIFIED if seq in (12, 20, 24) else WRITER)
+    whole = [line.checkpoint for line in checkpoints._parse("zgt")]
+    expected = whole[[c.seq for c in whole].index(20):]
+    for block in (7, 64, 200, 1 << 16):
+        assert [line.checkpoint for line in checkpoints._parse_tail("zgt", block)] == expected
+    assert [line.checkpoint.seq for line in checkpoints._parse_tail("mst", 50)][0] == 24
+    start, later = checkpoints.read_since_vouched("zgt")
+    assert start.seq == 20 and [c.seq for c in later] == [c.seq for c in expected[1:]]
