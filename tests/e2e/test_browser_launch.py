@@ -82,10 +82,19 @@ def _his_page(page, action: str, token: str) -> None:
     page.goto(HIS_PAGE)
 
 
+def _log_in(page, case) -> None:
+    """Press the demo card's button once the login page has loaded completely: leaving a page
+    while it still loads a stylesheet leaves the test server a half-sent file."""
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Inloggen")
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name=f"Inloggen als {case.account_name}", exact=True).click()
+
+
 def _lands_on_patient(page, patient) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Patiëntinformatie")
     expect(page.get_by_test_id("patient-banner")).to_contain_text(patient.display_name)
     assert patient.bsn not in page.url and "launch" not in page.url
+    page.wait_for_load_state("load")
 
 
 def test_a_signed_link_from_the_his(launch_portal, page, tenant_id, case):
@@ -96,8 +105,7 @@ def test_a_signed_link_from_the_his(launch_portal, page, tenant_id, case):
     _his_page(page, server.url(tenant_id, "/launch"), token)
 
     # Not logged in yet: the login page, then straight on to the patient.
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Inloggen")
-    page.get_by_role("button", name=f"Inloggen als {case.account_name}", exact=True).click()
+    _log_in(page, case)
     _lands_on_patient(page, case.patient.summary)
     record, details = last_launch_record(launch_portal.platform, tenant_id)
     sent = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==").decode())
@@ -107,6 +115,7 @@ def test_a_signed_link_from_the_his(launch_portal, page, tenant_id, case):
     # The same link again (a replay): refused in Dutch, audited.
     _his_page(page, server.url(tenant_id, "/launch"), token)
     expect(page.get_by_role("heading", level=1)).to_have_text("Link al gebruikt")
+    page.wait_for_load_state("load")
     assert last_launch_record(launch_portal.platform, tenant_id)[1]["refusal"] == "replayed"
 
 
@@ -114,7 +123,7 @@ def test_a_logged_in_gp_stays_logged_in(launch_portal, page, tenant_id, case):
     """The HIS's cross-site POST carries no session cookie; it must not replace the GP's."""
     server = launch_portal.server
     page.goto(server.url(tenant_id, "/login"))
-    page.get_by_role("button", name=f"Inloggen als {case.account_name}", exact=True).click()
+    _log_in(page, case)
     expect(page.get_by_test_id("provider-name")).to_have_text(case.account_name)
     audience = f"https://{launch_portal.platform.tenants[tenant_id].hostnames[0]}"
     patient = case.letter_patient
@@ -124,6 +133,7 @@ def test_a_logged_in_gp_stays_logged_in(launch_portal, page, tenant_id, case):
     expect(page.get_by_test_id("patient-banner")).to_contain_text(patient.display_name)
     assert page.url.endswith("/dossier/brieven")
     expect(page.get_by_test_id("provider-name")).to_have_text(case.account_name)
+    page.wait_for_load_state("load")
 
 
 def test_a_smart_launch_from_the_ehr(launch_portal, page, tenant_id, case):
@@ -136,8 +146,7 @@ def test_a_smart_launch_from_the_ehr(launch_portal, page, tenant_id, case):
     launch = ehr.create_launch(f"pat-e2e-{tenant_id}", f"prac-e2e-{tenant_id}")
     # The EHR opens the portal in the clinician's browser.
     page.goto(launch_portal.server.url(tenant_id, "/launch/smart") + f"?iss={ehr.fhir_base}&launch={launch}")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Inloggen")
-    page.get_by_role("button", name=f"Inloggen als {case.account_name}", exact=True).click()
+    _log_in(page, case)
     _lands_on_patient(page, case.patient.summary)
     record, details = last_launch_record(launch_portal.platform, tenant_id)
     assert record.action == "view" and details["launch"] == "smart" and details["launch_id"] == launch
