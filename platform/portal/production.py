@@ -54,7 +54,8 @@ def production_problems(tenant: TenantConfig, settings: Settings,
     """Every reason ``tenant`` may not run in production, each naming tenant and setting."""
     environ = os.environ if environ is None else environ
     where = f"tenant '{tenant.id}' ({Path(tenant.folder) / 'tenant.yaml'})"
-    found = [*_demo_settings(tenant, settings), *_trust(tenant), *_secrets(tenant, environ), *_networks(tenant)]
+    found = [*_demo_settings(tenant, settings), *_trust(tenant), *_secrets(tenant, environ), *_networks(tenant),
+             *_launch_addresses(tenant)]
     return [f"{where}: {problem}" for problem in found]
 
 
@@ -147,4 +148,19 @@ def _networks(tenant: TenantConfig) -> list[str]:
         if entry != "unix" and ipaddress.ip_network(entry, strict=False).prefixlen == 0:
             problems.append(f"auth.trusted_proxies: {entry} holds every address, so anyone could forge the client "
                             "certificate and address headers; list the proxy's own address or 'unix'")
+    return problems
+
+
+def _launch_addresses(tenant: TenantConfig) -> list[str]:
+    """The keys of a HIS and a SMART EHR decide who is opened for which GP: fetched over plain
+    http they could be swapped on the way, so production takes only https addresses."""
+    problems = []
+    for issuer in tenant.launch.signed:
+        if issuer.jwks_url is not None and not issuer.jwks_url.startswith("https://"):
+            problems.append(f"launch.signed '{issuer.name}': jwks_url {issuer.jwks_url} is not https: its keys "
+                            "could be replaced on the way; give the https address (or a jwks_file)")
+    for ehr in tenant.launch.smart:
+        if not ehr.issuer.startswith("https://"):
+            problems.append(f"launch.smart '{ehr.name}': issuer {ehr.issuer} is not https: its discovery, tokens "
+                            "and patient could be replaced on the way; give its https FHIR base URL")
     return problems

@@ -156,6 +156,14 @@ REFUSALS = {
     "loopback a huisartsenpost": (
         lambda h: h.edit(lambda d: d["access"].update(hap_ip_ranges=["127.0.0.0/8"])),
         ["tenant 'zha'", "access.hap_ip_ranges", "127.0.0.0/8"]),
+    "a HIS's keys over plain http": (
+        lambda h: h.edit(lambda d: d.setdefault("launch", {}).update(signed=[{
+            "name": "HIS Oost", "issuer": "his-oost", "jwks_url": "http://his.example/jwks.json"}])),
+        ["tenant 'zha'", "launch.signed 'HIS Oost'", "http://his.example/jwks.json", "https"]),
+    "a SMART EHR over plain http": (
+        lambda h: h.edit(lambda d: d.setdefault("launch", {}).update(smart=[{
+            "name": "EHR", "issuer": "http://ehr.example/fhir", "client_id": "portal"}])),
+        ["tenant 'zha'", "launch.smart 'EHR'", "http://ehr.example/fhir", "https"]),
     "every address a proxy": (
         lambda h: h.edit(lambda d: d["auth"].update(trusted_proxies=["unix", "::/0"])),
         ["tenant 'zha'", "auth.trusted_proxies", "::/0"]),
