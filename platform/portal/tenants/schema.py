@@ -170,6 +170,9 @@ class RateLimitConfig(_Strict):
     search_per_provider: RateLimit = Field(RateLimit(count=120, seconds=300),
                                            description="Patient searches per logged-in provider")
     inzagelog_api_per_address: RateLimit = Field(RateLimit(count=60, seconds=60),
+    launch_per_address: RateLimit = Field(RateLimit(count=60, seconds=300), description=(
+        "Launches from a HIS or EHR (POST /launch, GET /launch/smart) per client address; opening a "
+        "launched patient counts as a search"))
                                                  description="Calls of the inzagelog API per client address")
 
 

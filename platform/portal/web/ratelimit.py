@@ -122,6 +122,10 @@ LIMITED = {
     ("dezi.start", "POST"): ("login_per_address", _address),
     ("dezi.callback", "GET"): ("login_per_address", _address),
     ("search.search", "POST"): ("search_per_provider", _provider),
+    # A launch is a signed lookup by BSN: parked per address, opened per provider like a search.
+    ("launch.signed_launch", "POST"): ("launch_per_address", _address),
+    ("launch.smart_launch", "GET"): ("launch_per_address", _address),
+    ("launch.open_launch", "GET"): ("search_per_provider", _provider),
 }
 JSON_ENDPOINTS = frozenset({"auth.challenge", "auth.response"})
 

@@ -365,3 +365,19 @@ def test_keys_from_a_jwks_url(settings, demo_epd, his_keys, make_account, demo, 
         server.server_close()
         if platform is not None:
             platform.close()
+
+
+def test_launches_are_rate_limited_per_address(his_client, login_as, gp_account, his_keys, demo, launch_platform,
+                                               monkeypatch):
+    from support.hardening import with_limits
+
+    app = launch_platform.apps["zgt"]
+    with_limits(monkeypatch, app, launch_per_address=(2, 300))
+    login_as(his_client, gp_account)
+    his_client.environ_base["REMOTE_ADDR"] = "198.51.100.30"
+    statuses = [post_launch(his_client, his_keys.sign(claims(uzi=gp_account.uzi_number, bsn=demo.patient.bsn)))
+                .status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+    his_client.environ_base["REMOTE_ADDR"] = "198.51.100.31"  # another practice is not affected
+    assert post_launch(his_client, his_keys.sign(claims(uzi=gp_account.uzi_number,
+                                                        bsn=demo.patient.bsn))).status_code == 302
