@@ -169,10 +169,10 @@ class RateLimitConfig(_Strict):
         "(an attempt without the card counts per address only)"))
     search_per_provider: RateLimit = Field(RateLimit(count=120, seconds=300),
                                            description="Patient searches per logged-in provider")
-    inzagelog_api_per_address: RateLimit = Field(RateLimit(count=60, seconds=60),
     launch_per_address: RateLimit = Field(RateLimit(count=60, seconds=300), description=(
         "Launches from a HIS or EHR (POST /launch, GET /launch/smart) per client address; opening a "
         "launched patient counts as a search"))
+    inzagelog_api_per_address: RateLimit = Field(RateLimit(count=60, seconds=60),
                                                  description="Calls of the inzagelog API per client address")
 
 
@@ -196,7 +196,11 @@ class ApiClientCertificate(_Strict):
 class AuditConfig(_Strict):
     """NEN 7513 audit log settings."""
 
-    retention_years: int = Field(5, ge=5, description="NEN 7513 asks at least 5 years")
+    retention_years: int = Field(5, ge=5, le=115, description="Minimum retention in years: NEN 7513 asks at least 5; "
+                                 "'portal audit archive' refuses to archive younger records")
+    retention_max_years: int | None = Field(None, ge=5, le=115, description=(
+        "Maximum retention in years (none: no maximum): 'portal audit verify' says when older records are still "
+        "in the database, to be archived"))
     api_token_env: str | None = Field(None, description="Environment variable holding the inzagelog API token")
     api_client_certificates: tuple[ApiClientCertificate, ...] = Field((), description=(
         "Client certificates (mutual TLS through the proxy) that may call the inzagelog API; with "
@@ -209,6 +213,13 @@ class AuditConfig(_Strict):
         if value is not None and not _ENV_NAME.match(value):
             raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
         return value
+
+    @model_validator(mode="after")
+    def _retention_order(self) -> "AuditConfig":
+        if self.retention_max_years is not None and self.retention_max_years < self.retention_years:
+            raise ValueError(f"retention_max_years ({self.retention_max_years}) must not be less than "
+                             f"retention_years ({self.retention_years}), the minimum")
+        return self
 
 
 #: JOSE algorithms a signed launch may use (asymmetric only: the HIS signs, the portal verifies).
@@ -278,17 +289,6 @@ class LaunchConfig(_Strict):
     smart: tuple[SmartIssuer, ...] = Field((), description="Trusted SMART App Launch issuers (EHRs)")
 
 
-class TenantConfig(_Strict):
-    """One hospital. Loaded from ``tenants/<id>/tenant.yaml``; the folder name must equal ``id``."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
-    display_name: str = Field(description="Full name, e.g. 'Ziekenhuisgroep Twente'")
-    short_name: str = Field(description="Short name, e.g. 'ZGT'")
-    hostnames: tuple[str, ...] = Field(min_length=1)
-    theme: str = Field(description="Folder name under themes/")
-    branding: Branding
-    helpdesk: Helpdesk
-    uzi_support: UziSupport = UziSupport()
 class SmtpConfig(_Strict):
     """The mail server the notification e-mail goes through (``portal notifications send-digests``)."""
 
@@ -314,6 +314,17 @@ class NotificationsConfig(_Strict):
     backoff_seconds: float = Field(5, ge=0, le=300, description="Wait before the second try; doubled for each next")
 
 
+class TenantConfig(_Strict):
+    """One hospital. Loaded from ``tenants/<id>/tenant.yaml``; the folder name must equal ``id``."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    display_name: str = Field(description="Full name, e.g. 'Ziekenhuisgroep Twente'")
+    short_name: str = Field(description="Short name, e.g. 'ZGT'")
+    hostnames: tuple[str, ...] = Field(min_length=1)
+    theme: str = Field(description="Folder name under themes/")
+    branding: Branding
+    helpdesk: Helpdesk
+    uzi_support: UziSupport = UziSupport()
     menus: tuple[str, ...] = Field(description=f"Enabled menu items, from {', '.join(MENU_ITEMS)}")
     connector: ConnectorConfig
     auth: AuthConfig = AuthConfig()
@@ -323,6 +334,8 @@ class NotificationsConfig(_Strict):
     rate_limits: RateLimitConfig = RateLimitConfig()
     launch: LaunchConfig = LaunchConfig()
     dezi: DeziConfig = DeziConfig()
+    notifications: NotificationsConfig | None = Field(None, description=(
+        "The worklist's notification e-mail (none: providers cannot ask for it)"))
     secret_key_env: str | None = Field(
         None, description="Environment variable with this tenant's session secret (required in production)")
     timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "
@@ -334,8 +347,6 @@ class NotificationsConfig(_Strict):
     @field_validator("hostnames")
     @classmethod
     def _hostnames(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-    notifications: NotificationsConfig | None = Field(None, description=(
-        "The worklist's notification e-mail (none: providers cannot ask for it)"))
         lowered = tuple(h.lower() for h in value)
         for host in lowered:
             if not _HOSTNAME.match(host):
