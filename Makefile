@@ -13,7 +13,7 @@ HAP ?=
 export PORTAL_ENV ?= development
 
 .DEFAULT_GOAL := help
-.PHONY: help install node-deps system-deps migrate demo run test test-fast lint screenshots scan bench clean
+.PHONY: help install node-deps system-deps migrate demo run test test-fast lint screenshots scan bench bench-quick clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -80,3 +80,6 @@ clean: ## Remove the virtualenv and the instance folder (local database, demo EP
 
 bench: install ## Benchmark GP sessions under gunicorn on PostgreSQL and SQLite (10k/100k/1M patients; not part of make test)
 	$(PY) bench/portal_bench.py $(BENCH_ARGS)
+
+bench-quick: install ## make bench, quick: PostgreSQL, 10k patients, short phases (about ten minutes)
+	$(PY) bench/portal_bench.py --quick $(BENCH_ARGS)
