@@ -1,6 +1,6 @@
 """CPU per page in process: the portal's pages against the page-sized baseline, alternated.
 
-    .venv/bin/python bench/page_cost.py [--size 10000] [--rounds 40] [--json out.json]
+    .venv/bin/python bench/page_cost.py [--size 10000] [--rounds 40] [--json out.json] [--profile out.prof]
 
 Serves the portal in this process as ``round_trips.py`` does (PostgreSQL,
 ``PORTAL_ENV=production``, the tenant set up as ``portal_bench.py`` sets it up) with
@@ -17,10 +17,15 @@ thread's CPU time (``time.thread_time``) and the wall time. Printed, and written
 ratio, the median wall ms (service time, nobody else waiting), and over the whole round
 the portal's CPU / the baseline's. PostgreSQL's own CPU is not in these figures (it is in
 ``portal_bench.py``'s table "CPU per request").
+
+``--profile`` writes a cProfile of the portal's measured requests alone (not the
+baselines), timed by thread CPU: where a page's CPU beyond its template goes (``python -m pstats out.prof``).
+The profiler's overhead inflates the figures printed with it; compare without it.
 """
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
 import secrets
@@ -73,6 +78,7 @@ class PairedBrowser(Browser):
         self.timed, self.adapter = timed, url_map.bind(HOST)
         self.baseline_first = False
         self.measuring = False
+        self.profiler: cProfile.Profile | None = None
         self.figures: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
 
     def _baseline(self, kind: str, method: str, url: str) -> None:
@@ -87,7 +93,14 @@ class PairedBrowser(Browser):
     def request(self, kind: str, method: str, url: str, expect: int = 200, **kwargs) -> httpx.Response:
         if self.baseline_first:
             self._baseline(kind, method, url)
-        response = super().request(kind, method, url, expect, **kwargs)
+        profiling = self.measuring and self.profiler is not None
+        if profiling:
+            self.profiler.enable()
+        try:
+            response = super().request(kind, method, url, expect, **kwargs)
+        finally:
+            if profiling:
+                self.profiler.disable()
         if self.measuring:
             self.figures[kind]["portal_cpu"].append(self.timed.cpu)
             self.figures[kind]["portal_wall"].append(self.timed.wall)
@@ -120,7 +133,7 @@ def summary(figures: dict) -> dict:
             "search_service_p50_ms": round(statistics.median(searches) * 1000, 3) if searches else None}
 
 
-def measure(size: int, rounds: int, postgres: str) -> dict:
+def measure(size: int, rounds: int, postgres: str, profile: Path | None = None) -> dict:
     epd = cached_epd(DEFAULT_SEED, size)
     with tempfile.TemporaryDirectory(prefix="portal-cost-") as tmp:
         folder = Path(tmp)
@@ -150,6 +163,7 @@ def measure(size: int, rounds: int, postgres: str) -> dict:
             for n in range(2):
                 gp_round(browser, routes, patients[-1 - n], n)
             browser.measuring = True
+            browser.profiler = cProfile.Profile(time.thread_time) if profile else None
             cpu_started = time.process_time()
             for n, patient in enumerate(patients[:rounds]):
                 browser.baseline_first = n % 2 == 0
@@ -157,6 +171,8 @@ def measure(size: int, rounds: int, postgres: str) -> dict:
                     gp_round(browser, routes, patient, n)
                 except UnexpectedAnswer as exc:
                     print(f"round {n}: {exc}", file=sys.stderr)
+            if browser.profiler is not None and profile is not None:
+                browser.profiler.dump_stats(profile)
             result = {"patients": size, "rounds": rounds, "process_cpu_s": round(time.process_time() - cpu_started, 2),
                       **summary(browser.figures)}
             platform.close()
@@ -183,8 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL",
                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the portal's requests here")
     args = parser.parse_args(argv)
-    result = measure(args.size, args.rounds, args.postgres)
+    result = measure(args.size, args.rounds, args.postgres, args.profile)
     print(table(result))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
