@@ -3,6 +3,7 @@ from .access import models as _access  # noqa: F401
 from .accounts import models as _accounts  # noqa: F401
 from .audit import models as _audit  # noqa: F401
 from .auth import models as _auth  # noqa: F401
+from .backoffice import models as _backoffice  # noqa: F401
 from .db import Base
 from .launch import models as _launch  # noqa: F401
 from .notifications import models as _notifications  # noqa: F401

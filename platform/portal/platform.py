@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Flask
@@ -23,6 +24,8 @@ class Platform:
     database: Database
     tenants: dict[str, TenantConfig]
     apps: dict[str, Flask] = field(default_factory=dict)
+    #: The back office apps (``portal.backoffice``) of the tenants that enable one.
+    backoffice_apps: dict[str, Flask] = field(default_factory=dict)
 
     def app_for(self, tenant_id: str) -> Flask:
         return self.apps[tenant_id]
@@ -35,7 +38,10 @@ class Platform:
 
     @property
     def dispatcher(self) -> HostDispatcher:
-        return HostDispatcher({host: self.apps[t.id] for t in self.tenants.values() for host in t.hostnames})
+        apps: dict[str, Callable] = {host: self.apps[t.id] for t in self.tenants.values() for host in t.hostnames}
+        apps.update({host: self.backoffice_apps[t.id] for t in self.tenants.values() if t.id in self.backoffice_apps
+                     for host in t.backoffice.hostnames})
+        return HostDispatcher(apps)
 
 
 def _checkpoints(settings: Settings):
@@ -72,12 +78,14 @@ def create_platform(settings: Settings | None = None) -> Platform:
     Raises ``TenantConfigError`` or ``SettingsError`` before anything is served.
     """
     from .app import create_app
+    from .backoffice.app import check_hostnames, create_backoffice_app
 
     settings = settings or Settings.from_env()
     tenants = load_tenants(settings.tenants_dir, settings.themes_dir, available_connectors(),
                            overlay=settings.development_overlay)
     if settings.production:
         check_production(tenants, settings)
+    check_hostnames(tenants)
     if settings.browser_at_hap:
         tenants = [browser_at_hap(t) for t in tenants]
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +95,9 @@ def create_platform(settings: Settings | None = None) -> Platform:
     for tenant in tenants:
         try:
             platform.apps[tenant.id] = create_app(tenant, platform)
+            if tenant.backoffice.enabled:
+                platform.backoffice_apps[tenant.id] = create_backoffice_app(
+                    tenant, platform, context.connector_of(platform.apps[tenant.id]))
         except ConnectorError as exc:
             raise SettingsError(str(exc)) from None
     return platform

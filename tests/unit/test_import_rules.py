@@ -17,6 +17,10 @@ SCREENS = frozenset({"search", "patient", "care_events", "record", "results", "o
 DOOR = frozenset({"access"})
 #: What builds and runs the apps (and the schema: migrations read every model): it may import everything.
 ROOTS = frozenset({"app", "platform", "cli", "wsgi", "__main__", "models", "migrations"})
+#: The hospital's back office: a second app over the same data. It works the door's and the
+#: screens' queues (noodprocedures, death notifications), so it may import the door and a
+#: screen's ``models``, never a screen's views; only the roots import it.
+BACKOFFICE = frozenset({"backoffice"})
 #: Everything else is foundation: it never imports the door, a screen or a root.
 #: A feature's ``cli.py`` may use the root CLI's helpers (``portal.cli``).
 CONNECTOR_ALLOWED = ("portal.epd", "portal.clock")
@@ -64,6 +68,11 @@ def violations(source_root: Path, top: str = "portal") -> list[str]:
                 continue
             if target in ROOTS and not (target == "cli" and path.name == "cli.py"):
                 found.append(f"{where}: only the roots ({', '.join(sorted(ROOTS))}) build the app")
+            elif target in BACKOFFICE:
+                found.append(f"{where}: only the roots import the back office")
+            elif own in BACKOFFICE:
+                if target in SCREENS and pieces[2:3] != ["models"]:
+                    found.append(f"{where}: the back office reads a screen's models, never its views")
             elif own in SCREENS and target in SCREENS:
                 found.append(f"{where}: a screen never imports another screen")
             elif own not in SCREENS and target in SCREENS:
@@ -109,3 +118,17 @@ def test_the_check_catches_a_screen_importing_another(tmp_path):
     assert any("core/x.py imports portal.access: the foundation never imports the door" in v for v in found), found
     assert not any("portal.record.views" in v for v in found)  # annotations only
     assert not any("results/views.py imports portal.access" in v for v in found)  # the door is allowed
+
+
+def test_the_back_office_reads_screen_models_only(tmp_path):
+    for package in ("portal", "portal/backoffice", "portal/patient", "portal/core"):
+        (tmp_path / package).mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "portal/backoffice/views.py").write_text(
+        "from ..patient.models import X\nfrom ..patient.views import bp\nfrom ..access import models\n")
+    (tmp_path / "portal/core/x.py").write_text("from portal.backoffice import views\n")
+    found = violations(tmp_path)
+    assert any("backoffice/views.py imports portal.patient.views: the back office reads a screen's models" in v
+               for v in found), found
+    assert not any("portal.patient.models" in v or "portal.access" in v for v in found), found
+    assert any("core/x.py imports portal.backoffice: only the roots import the back office" in v for v in found)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .backoffice import BackofficeConfig
 from .dezi import DeziConfig
 
 #: Menu items of the manual's navigation bar, in display order (code names: docs/domain.md, glossary).
@@ -334,6 +335,7 @@ class TenantConfig(_Strict):
     rate_limits: RateLimitConfig = RateLimitConfig()
     launch: LaunchConfig = LaunchConfig()
     dezi: DeziConfig = DeziConfig()
+    backoffice: BackofficeConfig = BackofficeConfig()
     notifications: NotificationsConfig | None = Field(None, description=(
         "The worklist's notification e-mail (none: providers cannot ask for it)"))
     secret_key_env: str | None = Field(

@@ -1,0 +1,112 @@
+"""The back office in the browser: a GP opens a stranger's record through the noodprocedure at
+a huisartsenpost, and in the same test the privacy officer logs in with the hospital's SSO (a
+real OpenID Connect provider, tests/staff_sso_server), finds that noodprocedure with what was
+viewed during it, and records a verdict. Every back office page passes axe-core."""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.platform import create_platform
+from support.browser import VIEWPORT, PortalServer, axe_unavailable, copy_tenants, recording_page
+from support.flows import axe_violations, login, result_row, search
+from support.staff_sso import TestSso, backoffice_host, enable_backoffice, sso_problem
+from support.tls import make_server_certificate
+
+REASON = "Patiënt op de HAP met benauwdheid, eigen huisarts onbereikbaar"
+REMARK = "Terecht: spoed buiten kantoortijd, reden past bij het consult"
+
+
+@pytest.fixture(scope="module")
+def backoffice(portal, tmp_path_factory):
+    """ZGT's back office on the suite's database, and the hospital's SSO it trusts."""
+    from portal_connectors.fhir.testing import free_port
+
+    problem = sso_problem()
+    if problem:
+        pytest.skip(problem)
+    folder = tmp_path_factory.mktemp("backoffice-e2e")
+    port = free_port()
+    tls = make_server_certificate(folder / "tls", ["localhost"])
+    target = copy_tenants(folder / "tenants", {})
+    enable_backoffice(target, f"https://localhost:{port}", tls.ca_file, tenant_ids=("zgt",))
+    platform = create_platform(dataclasses.replace(portal.platform.settings, tenants_dir=target))
+    with PortalServer(platform) as server:
+        base = f"http://{backoffice_host('zgt')}:{server.port}"
+        sso = TestSso.start(folder, ["beheer-zgt"], [f"{base}/inloggen/terug"], port=port, tls=tls)
+        yield base, sso
+        sso.stop()
+    platform.close()
+
+
+@pytest.fixture
+def staff_page(browser):
+    context = browser.new_context(viewport=VIEWPORT, locale="nl-NL", timezone_id="Europe/Amsterdam",
+                                  ignore_https_errors=True)  # only the test SSO's pages (its own test CA)
+    context.set_default_timeout(10_000)
+    if axe_unavailable() is None:
+        from support.browser import AXE_SCRIPT
+
+        context.add_init_script(path=str(AXE_SCRIPT))
+    yield recording_page(context)
+    context.close()
+
+
+def _accessible(page) -> None:
+    if axe_unavailable() is None:
+        assert axe_violations(page) == [], page.url
+
+
+def _open_reviews(page) -> int:
+    text = page.get_by_test_id("count-open-reviews").inner_text()
+    return int(re.findall(r"\d+", text)[-1])
+
+
+def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(portal, page, staff_page, backoffice):
+    base, _sso = backoffice
+    case = portal.cases["zgt"]
+    stranger = case.stranger
+
+    # The GP, at a huisartsenpost, opens a stranger's record with a reason.
+    login(page, portal.hap, "zgt", case.account_name)
+    search(page, portal.hap, "zgt", patient_number=stranger.patient_number)
+    result_row(page, stranger.display_name).first.get_by_role("button", name="Kies deze patiënt").click()
+    page.get_by_label("Waarom wilt u dit dossier bekijken?").fill(REASON)
+    page.get_by_role("button", name="Ga verder met deze patiënt").click()
+    expect(page.get_by_test_id("patient-banner")).to_contain_text(stranger.display_name)
+
+    # The privacy officer logs in with the hospital's SSO.
+    staff_page.goto(f"{base}/")
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Inloggen in de beheeromgeving")
+    _accessible(staff_page)
+    staff_page.get_by_role("link", name="Inloggen met uw ziekenhuisaccount").click()
+    expect(staff_page.get_by_test_id("staff-name")).to_have_text("Petra Privacy")
+    _accessible(staff_page)
+    open_before = _open_reviews(staff_page)
+    assert open_before >= 1
+
+    staff_page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Noodprocedures").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Noodprocedures")
+    _accessible(staff_page)
+    row = staff_page.get_by_test_id("emergency-row").filter(has_text=REASON)
+    expect(row).to_contain_text(stranger.patient_number)
+    expect(row).to_contain_text("nog niet verstuurd")
+    row.get_by_role("link").click()
+
+    expect(staff_page.get_by_test_id("reason")).to_have_text(REASON)
+    expect(staff_page.get_by_test_id("provider")).to_contain_text(case.account_name)
+    expect(staff_page.get_by_test_id("viewed")).to_contain_text("emergency_access")
+    _accessible(staff_page)
+    staff_page.get_by_label("Terecht", exact=True).check()
+    staff_page.get_by_label(re.compile("Toelichting")).fill(REMARK)
+    staff_page.get_by_role("button", name="Oordeel vastleggen").click()
+    expect(staff_page.get_by_test_id("verdict")).to_contain_text("Terecht (Petra Privacy")
+    expect(staff_page.get_by_test_id("remark")).to_have_text(REMARK)
+    _accessible(staff_page)
+
+    staff_page.get_by_role("link", name="Start").click()
+    assert _open_reviews(staff_page) == open_before - 1
+    assert page.problems == [] and staff_page.problems == []
