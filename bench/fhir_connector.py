@@ -8,7 +8,7 @@ and times the connector calls behind some screens with ``parallel_calls`` 1 and 
 
 Prints one line per screen: median milliseconds sequential, parallel, and the ratio. Then,
 per page as the portal makes it (the access check's ``get_patient_summary``, then the
-screen's call; a search is the search alone), with ``parallel_calls`` 8: the page's time
+screen's call; a search, and Patiëntinformatie, are their one call alone), with ``parallel_calls`` 8: the page's time
 over its slowest single HTTP call, median over the rounds. A page that costs about one EPD
 round trip scores near 1; one that waits for two calls in a row near 2. ``--json`` writes
 these figures (``make bench`` reads them).
@@ -44,7 +44,9 @@ SCREENS = {
 
 
 #: Screens whose page the access check precedes (it reads the patient summary first).
-GUARDED = frozenset(SCREENS) - {"Patiënt zoeken (BSN)"}
+#: Patiëntinformatie is not one: the guard decides on the summary inside the patient's
+#: details, one read (``patient_view(details=True)``).
+GUARDED = frozenset(SCREENS) - {"Patiënt zoeken (BSN)", "Patiëntinformatie"}
 
 
 def _timed_calls(connector) -> list[float]:

@@ -63,14 +63,19 @@ def letter(patient: PatientSummary, letter_id: str):
     Brieven), fetched from the EPD for the selected patient only: an id of another
     patient's letter is unknown here (404). A text letter is shown as text in the page;
     a PDF in a frame of ``letter_file``; any other type only as a download."""
+    # The letter and the list naming it, at the same time (``sections.load_many``): the
+    # page waits for the slower of the two. Without the list's entry the letter is still
+    # shown (info None); without the letter the page is the EPD failure.
     try:
-        connector = context.connector()
-        document = connector.get_letter(patient.patient_id, letter_id)
-        info = next((i for i in connector.list_letters(patient.patient_id) if i.id == letter_id), None)
+        got = sections.load_many({
+            "document": (lambda epd: (epd.get_letter(patient.patient_id, letter_id),), "letter"),
+            "letters": (lambda epd: epd.list_letters(patient.patient_id), "list_letters")})
     except (ItemNotFound, PatientNotFound):
         abort(404)
-    except EpdError as error:
-        return guard.epd_failure(error, "Brief")
+    if got["document"].error is not None:
+        return guard.epd_failure(got["document"].error, "Brief")
+    document = got["document"].items[0]
+    info = next((i for i in got["letters"].items if i.id == letter_id), None)
     text = text_of(document)
     embedded = text is None and is_inline(document)
     response = make_response(render_template("record/letter.html", info=info, document=document, text=text,
