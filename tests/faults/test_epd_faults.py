@@ -82,8 +82,9 @@ def test_each_failing_section_degrades_alone(selected, app, platform, tenant_id,
 
 
 def test_the_helper_itself_failing(selected, app, platform, tenant_id, monkeypatch):
-    """get_patient_summary fails: the access decision cannot be made, so no data at all,
-    a Dutch 503 page with the layout, and the attempt audited."""
+    """The read the access decision needs fails (get_patient_summary; Patiëntinformatie decides
+    on the summary inside get_patient, its one read): no data at all, a Dutch 503 (outage) or
+    422 (unusable) page with the layout, and the attempt audited."""
     real = app.extensions["portal.connector"]
     guarded = [(url, app.view_functions[endpoint].patient_route.source) for endpoint, url in page_urls(app)
                if getattr(app.view_functions[endpoint], "patient_route", None) is not None]
@@ -91,7 +92,8 @@ def test_the_helper_itself_failing(selected, app, platform, tenant_id, monkeypat
     for kind, (url, source) in zip(itertools.cycle(KINDS), guarded):
         with selected.client.session_transaction() as session:
             session[source] = selected.patient.patient_id  # the candidate page reads its own key
-        monkeypatch.setitem(app.extensions, "portal.connector", FaultyConnector(real, {"get_patient_summary": kind}))
+        monkeypatch.setitem(app.extensions, "portal.connector", FaultyConnector(real, {"get_patient_summary": kind,
+                                                                                      "get_patient": kind}))
         before = audit_count(platform, tenant_id, selected.account.uzi_number)
         # As the patient's pages link to it (item routes need their context).
         response = selected.client.get(url, query_string=selected_context(selected.client))
