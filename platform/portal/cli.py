@@ -109,6 +109,7 @@ _LAZY = {
     "audit": ("portal.audit.cli", "audit_cli"),
     "accounts": ("portal.accounts.cli", "accounts_cli"),
     "auth": ("portal.auth.cli", "auth_cli"),
+    "backoffice": ("portal.backoffice.cli", "backoffice_cli"),
 }
 
 

@@ -109,4 +109,20 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
 
     staff_page.get_by_role("link", name="Start").click()
     assert _open_reviews(staff_page) == open_before - 1
+
+    # The log review and a signal page, as the privacy officer sees them.
+    staff_page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Logboek").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Logboek")
+    staff_page.get_by_role("button", name="Zoeken").click()
+    expect(staff_page.get_by_test_id("log-table")).to_be_visible()
+    _accessible(staff_page)
+    staff_page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Signalen").click()
+    staff_page.get_by_role("button", name="Opnieuw berekenen").click()
+    expect(staff_page.get_by_test_id("computed")).to_be_visible()
+    _accessible(staff_page)
+    signal_links = staff_page.get_by_test_id("signal-row").get_by_role("link")
+    if signal_links.count():
+        signal_links.first.click()
+        expect(staff_page.get_by_role("heading", name="Wat controleert u?")).to_be_visible()
+        _accessible(staff_page)
     assert page.problems == [] and staff_page.problems == []

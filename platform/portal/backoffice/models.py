@@ -2,9 +2,9 @@
 newest counts): a "to be discussed" is followed later by the outcome of the discussion."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..accounts.models import utcnow
@@ -28,3 +28,33 @@ class EmergencyReview(Base):
     reviewer_name: Mapped[str] = mapped_column(String(200))
     reviewer_subject: Mapped[str] = mapped_column(String(200))
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Signal(Base):
+    """One raised signal of the log review (``portal.backoffice.signals``): ``kind`` on ``day``
+    (local) for ``subject`` (a UZI number, a practice, or ``uzi/patient number`` for the watch
+    list). The unique key makes recomputing idempotent: a signal already raised is kept as it
+    is (with its closing), only its counts are refreshed. ``first_seq``..``last_seq`` bound
+    the audit records behind it."""
+
+    __tablename__ = "backoffice_signals"
+    __table_args__ = (UniqueConstraint("tenant_id", "kind", "day", "subject",
+                                       name="uq_backoffice_signals_key"),
+                      Index("ix_backoffice_signals_open", "tenant_id", "closed_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(300))
+    provider_uzi: Mapped[str | None] = mapped_column(String(20))
+    provider_name: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    count: Mapped[int] = mapped_column(Integer)
+    baseline: Mapped[str | None] = mapped_column(String(200))
+    first_seq: Mapped[int] = mapped_column(BigInteger)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(200))
+    remark: Mapped[str | None] = mapped_column(Text)

@@ -21,6 +21,40 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
+class SignalsConfig(_Strict):
+    """When the log review raises a signal (``portal.backoffice.signals``). Counts are per
+    provider (or practice, or UZI number) per local day, over the last ``window_days``."""
+
+    window_days: int = Field(30, ge=1, le=366, description="Days computed (and the baseline of 'usual')")
+    min_patients: int = Field(20, ge=1, description="Distinct patients a day below which no 'many patients' signal")
+    own_factor: float = Field(5, gt=1, description="'Many patients': more than this times the provider's own median")
+    peer_factor: float = Field(5, gt=1, description="...or more than this times the median of all providers")
+    office_start_hour: int = Field(7, ge=0, le=23, description="Usual hours begin (local time)")
+    office_end_hour: int = Field(19, ge=1, le=24, description="Usual hours end (local time)")
+    office_days: tuple[int, ...] = Field((1, 2, 3, 4, 5), description="Usual days (ISO: 1 = Monday)")
+    off_hours_views: int = Field(10, ge=1, description="Views outside usual hours a day that raise a signal")
+    follow_minutes: int = Field(10, ge=1, le=240, description="A search followed by an open within this is not bare")
+    bare_searches: int = Field(15, ge=1, description="Searches a day without an open that raise a signal")
+    refusals: int = Field(5, ge=1, description="Refusals (access_denied) a day that raise a signal")
+    failed_logins: int = Field(5, ge=1, description="Failed logins a day per UZI number that raise a signal")
+    emergency_per_provider: int = Field(3, ge=1, description="Noodprocedures a day per provider that raise a signal")
+    emergency_per_practice: int = Field(6, ge=1, description="Noodprocedures a day per practice (HAP)")
+    watch_list: tuple[str, ...] = Field((), description="Patient numbers whose every access is flagged")
+
+    @field_validator("office_days")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day not in range(1, 8) for day in value):
+            raise ValueError("days are 1 (Monday) to 7 (Sunday)")
+        return value
+
+    @model_validator(mode="after")
+    def _hours(self) -> "SignalsConfig":
+        if self.office_start_hour >= self.office_end_hour:
+            raise ValueError("office_start_hour must be before office_end_hour")
+        return self
+
+
 class BackofficeConfig(_Strict):
     """The back office of one hospital."""
 
@@ -41,6 +75,7 @@ class BackofficeConfig(_Strict):
     idle_timeout_minutes: int = Field(30, ge=1, le=240, description="A staff session ends after this idle time")
     absolute_lifetime_hours: int = Field(10, ge=1, le=24, description="...and after this long in any case")
     secret_key_env: str | None = Field(None, description="Environment variable with the back office's session secret")
+    signals: SignalsConfig = Field(default_factory=SignalsConfig, description="The log review's signals")
 
     @field_validator("client_secret_env", "secret_key_env")
     @classmethod
