@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from portal.platform import create_platform
 from support.browser import VIEWPORT, PortalServer, axe_unavailable, copy_tenants, recording_page
 from support.flows import axe_violations, login, result_row, search
+from support.identifiers import make_bsn
 from support.staff_sso import TestSso, backoffice_host, enable_backoffice, sso_problem
 from support.tls import make_server_certificate
 
@@ -125,4 +127,21 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
         signal_links.first.click()
         expect(staff_page.get_by_role("heading", name="Wat controleert u?")).to_be_visible()
         _accessible(staff_page)
+
+    # An inzagelog request: the form, the request's page, and the list with its status.
+    staff_page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Inzagelog").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Inzagelog")
+    _accessible(staff_page)
+    staff_page.get_by_label("BSN van de patiënt").fill(make_bsn())
+    staff_page.get_by_label("Van (JJJJ-MM-DD)").fill("2026-01-01")
+    staff_page.get_by_label("Tot en met (JJJJ-MM-DD)").fill(date.today().isoformat())
+    staff_page.get_by_role("button", name="Verzoek vastleggen").click()
+    expect(staff_page.get_by_test_id("request-status")).to_have_text("nog niet geleverd")
+    _accessible(staff_page)
+    with staff_page.expect_download() as download:
+        staff_page.get_by_role("button", name="Overzicht downloaden").click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    staff_page.get_by_role("link", name="Terug naar de verzoeken").click()
+    expect(staff_page.get_by_test_id("inzagelog-row").first).to_contain_text("geleverd")
+    _accessible(staff_page)
     assert page.problems == [] and staff_page.problems == []

@@ -11,7 +11,7 @@ platform, ``portal shell``), they use that app's platform instead.
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -25,7 +25,7 @@ from ..tenants import TenantConfigError
 from . import Action, AuditEvent, AuditWriteError, record
 from .chain import canonical_time
 from .checkpoints import CheckpointError, new_key_pair
-from .inzagelog import LOCAL_ZONE, InzagelogRequestError, access_log, parse_period, valid_bsn
+from .inzagelog import InzagelogRequestError, parse_period, valid_bsn
 from .setup import AuditSetup, load_setup
 from .verify import Anchor
 from .verify_run import VerifyRun, run_verify
@@ -237,16 +237,6 @@ def keygen_command() -> None:
     click.echo(f"PORTAL_AUDIT_VERIFY_KEY={verify}")
 
 
-def _archived_day(database, tenant_id: str) -> date | None:
-    """The Dutch day of the newest archived record of the tenant, if any were archived."""
-    from .archive import archived_until
-
-    until = archived_until(database, tenant_id)
-    if until is None:
-        return None
-    return (until.replace(tzinfo=timezone.utc) if until.tzinfo is None else until).astimezone(LOCAL_ZONE).date()
-
-
 @audit_cli.command("export")
 @click.option("--tenant", "tenant_id", required=True, help="Tenant id, e.g. zgt")
 @click.option("--bsn", required=True, help="The patient's BSN (9 digits, passes the 11-proef)")
@@ -266,24 +256,21 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
     if fmt == "pdf" and output is None and sys.stdout.isatty():
         raise click.UsageError("a PDF needs --output FILE (or redirect standard output)")
     database = _setup().database
+    from .export import inzagelog_file  # the PDF library only when exporting
+
     try:
-        entries = access_log(database, tenant_id, bsn, first, last)
+        produced = inzagelog_file(database, tenant_id, tenant.display_name, bsn, first, last, fmt)
     except SQLAlchemyError as exc:
         _database_failed(exc)
-    archived = _archived_day(database, tenant_id)
-    if archived is not None and first <= archived:
-        click.echo(f"note: the records up to {archived} are archived (portal audit archive): this export covers "
-                   f"{max(first, archived + timedelta(days=1))} to {last} only", err=True)
-    from .export import to_csv, to_pdf  # the PDF library only when exporting
-
-    content = (to_csv(entries) if fmt == "csv" else
-               to_pdf(entries, hospital=tenant.display_name, bsn=bsn, first=first, last=last,
-                      archived_until=archived))
+    if produced.archived_until is not None:
+        click.echo(f"note: the records up to {produced.archived_until} are archived (portal audit archive): this "
+                   f"export covers {produced.archived_until + timedelta(days=1)} to {last} only", err=True)
+    content, entries = produced.content, produced.entries
     try:
         record(AuditEvent(Action.EXPORT, "success", tenant_id, user_name="functioneel beheer (portal audit export)",
                           patient_bsn=bsn, data="Inzagelog", grounds="patient_request",
                           details={"format": fmt, "from": first.isoformat(), "to": last.isoformat(),
-                                   "entries": str(len(entries))},
+                                   "entries": str(entries)},
                           system=tenant.audit.system_name), database)
     except AuditWriteError as exc:
         click.echo(f"Error: the export could not be logged, so nothing was written: {exc}", err=True)
@@ -293,4 +280,4 @@ def export_command(tenant_id: str, bsn: str, start: str, end: str, fmt: str, out
         sys.stdout.buffer.flush()
     else:
         output.write_bytes(content)
-        click.echo(f"wrote {len(entries)} entries to {output}", err=True)
+        click.echo(f"wrote {entries} entries to {output}", err=True)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..core.freetext import spreadsheet_safe
-from .inzagelog import LOCAL_ZONE, AccessLogEntry
+from ..db import Database
+from .inzagelog import LOCAL_ZONE, AccessLogEntry, access_log
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 COLUMNS = ("Datum", "Tijd", "Organisatie / praktijk", "Functie", "Wat is ingezien", "Noodprocedure",
@@ -116,3 +118,42 @@ def to_pdf(entries: list[AccessLogEntry], *, hospital: str, bsn: str, first: dat
         pdf.ln(3)
         pdf.multi_cell(0, 5, t(EMERGENCY_NOTE))
     return bytes(pdf.output())
+
+
+@dataclass(frozen=True)
+class InzagelogFile:
+    """One patient's inzagelog as ``portal audit export`` and the back office make it."""
+
+    content: bytes
+    fmt: str  # "csv" or "pdf"
+    entries: int
+    archived_until: date | None  # the last archived day, when the period reaches back to it
+
+    @property
+    def media_type(self) -> str:
+        return "text/csv" if self.fmt == "csv" else "application/pdf"
+
+
+def archived_day(database: Database, tenant_id: str) -> date | None:
+    """The Dutch day of the newest archived record of the tenant, if any were archived."""
+    from .archive import archived_until
+
+    until = archived_until(database, tenant_id)
+    if until is None:
+        return None
+    return (until.replace(tzinfo=timezone.utc) if until.tzinfo is None else until).astimezone(LOCAL_ZONE).date()
+
+
+def inzagelog_file(database: Database, tenant_id: str, hospital: str, bsn: str, first: date, last: date,
+                   fmt: str) -> InzagelogFile:
+    """The patient's inzagelog over ``first``..``last`` as a CSV or PDF. ``bsn`` must be valid
+    already (``inzagelog.valid_bsn``). Writes no audit record: the caller audits the export
+    before handing the file out (raises ``SQLAlchemyError`` when the database fails)."""
+    if fmt not in ("csv", "pdf"):
+        raise ValueError(f"unknown format {fmt!r}")
+    entries = access_log(database, tenant_id, bsn, first, last)
+    archived = archived_day(database, tenant_id)
+    content = (to_csv(entries) if fmt == "csv" else
+               to_pdf(entries, hospital=hospital, bsn=bsn, first=first, last=last, archived_until=archived))
+    return InzagelogFile(content, fmt, len(entries),
+                         archived if archived is not None and first <= archived else None)

@@ -58,3 +58,31 @@ class Signal(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_by: Mapped[str | None] = mapped_column(String(200))
     remark: Mapped[str | None] = mapped_column(Text)
+
+
+class InzagelogRequest(Base):
+    """A patient's request for their inzagelog, as the privacy officer entered it, and its
+    delivery. ``patient_bsn`` is kept as the audit log keeps it (the 9 digits), so the request
+    and its audit records are found by the same value. ``delivered_*`` is the last download;
+    ``downloads`` counts them (each is audited with the staff member who downloaded)."""
+
+    __tablename__ = "backoffice_inzagelog_requests"
+    __table_args__ = (Index("ix_backoffice_inzagelog_requests_tenant", "tenant_id", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(32))
+    patient_bsn: Mapped[str] = mapped_column(String(16))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    file_format: Mapped[str] = mapped_column(String(8))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    requested_by_subject: Mapped[str] = mapped_column(String(200))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    entries: Mapped[int | None] = mapped_column(Integer)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_by: Mapped[str | None] = mapped_column(String(200))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def status(self) -> str:
+        return "geleverd" if self.delivered_at is not None else "nog niet geleverd"
