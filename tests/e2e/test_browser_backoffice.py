@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from portal.platform import create_platform
 from support.browser import VIEWPORT, PortalServer, axe_unavailable, copy_tenants, recording_page
@@ -67,7 +68,22 @@ def _open_reviews(page) -> int:
     return int(re.findall(r"\d+", text)[-1])
 
 
-def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(portal, page, staff_page, backoffice):
+@pytest.fixture
+def grant_ended_afterwards(portal):
+    """The noodprocedure below grants the suite's demo GP access to the suite's stranger; end
+    that grant afterwards, or every later test of the noodprocedure (same GP, same stranger)
+    would find access already granted."""
+    yield
+    case = portal.cases["zgt"]
+    with portal.platform.database.engine.begin() as conn:
+        conn.execute(text("UPDATE emergency_accesses SET expires_at = :now WHERE tenant_id = 'zgt' "
+                          "AND account_id = :account AND patient_id = :patient AND expires_at > :now"),
+                     {"now": datetime.now(timezone.utc), "account": case.account_id,
+                      "patient": case.stranger.patient_id})
+
+
+def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(portal, page, staff_page, backoffice,
+                                                                           grant_ended_afterwards):
     base, _sso = backoffice
     case = portal.cases["zgt"]
     stranger = case.stranger
@@ -80,7 +96,8 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
     page.get_by_role("button", name="Ga verder met deze patiënt").click()
     expect(page.get_by_test_id("patient-banner")).to_contain_text(stranger.display_name)
 
-    # The privacy officer logs in with the hospital's SSO.
+    # The privacy officer, also an application manager here, logs in with the hospital's SSO.
+    _sso.next_login("p.officer", "Petra Privacy", ["portaal-privacy", "portaal-beheer"])
     staff_page.goto(f"{base}/")
     expect(staff_page.get_by_role("heading", level=1)).to_have_text("Inloggen in de beheeromgeving")
     _accessible(staff_page)
@@ -143,5 +160,23 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
     assert download.value.suggested_filename.endswith(".pdf")
     staff_page.get_by_role("link", name="Terug naar de verzoeken").click()
     expect(staff_page.get_by_test_id("inzagelog-row").first).to_contain_text("geleverd")
+    _accessible(staff_page)
+
+    # Accounts: the list, a ZorgNetOost file's check, one account with its covering practices.
+    staff_page.get_by_role("navigation", name="Beheer").get_by_role("link", name="Accounts").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Accounts")
+    _accessible(staff_page)
+    staff_page.get_by_label("Bestand (CSV)").set_input_files(files=[{
+        "name": "zno.csv", "mimeType": "text/csv",
+        "buffer": b"uzi_number,agb_code,name,role,practice_name,practice_agb,status\n"
+                  b"812345678,01234567,Dr. Proef,01.015,Praktijk,01000001,aanmelden\n"}])
+    staff_page.get_by_role("button", name="Controleren").click()
+    expect(staff_page.get_by_test_id("check-lines")).to_contain_text("Dr. Proef")  # checked, not applied
+    _accessible(staff_page)
+    staff_page.get_by_role("link", name="Terug naar de accounts").click()
+    staff_page.get_by_label(re.compile("Zoek op UZI-nummer")).fill(case.account_name)
+    staff_page.get_by_role("button", name="Zoeken").click()
+    staff_page.get_by_test_id("account-row").first.get_by_role("link").click()
+    expect(staff_page.get_by_test_id("account-status")).to_have_text("actief")
     _accessible(staff_page)
     assert page.problems == [] and staff_page.problems == []

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..cli import get_platform, tenant_app
-from .models import CoveringAuthorisation, PatientNotification
+from .covering import CoveringError, authorise, check_practice_agb, withdraw
+from .models import PatientNotification
 
 
 @click.group("notifications", help="Messages the hospital must send to patients (after a noodprocedure).")
@@ -75,7 +76,9 @@ def access_cli() -> None:
 def cover(tenant_id: str, uzi_number: str, practice_agb: str, valid_until: datetime | None, remove: bool) -> None:
     """Authorise (or withdraw) a provider to see the patients of another practice (waarneming)."""
     tenant_app(tenant_id)
-    if not (practice_agb.isdigit() and len(practice_agb) == 8):
+    try:
+        check_practice_agb(practice_agb)
+    except CoveringError:
         click.echo("Error: --practice-agb must be 8 digits.", err=True)
         sys.exit(1)
     until: date | None = valid_until.date() if valid_until else None
@@ -85,16 +88,9 @@ def cover(tenant_id: str, uzi_number: str, practice_agb: str, valid_until: datet
         if account is None:
             click.echo(f"Error: no account with UZI number {uzi_number} at tenant {tenant_id}.", err=True)
             sys.exit(1)
-        row = db.execute(select(CoveringAuthorisation).where(
-            CoveringAuthorisation.account_id == account.id,
-            CoveringAuthorisation.practice_agb == practice_agb)).scalar_one_or_none()
         if remove:
-            if row is not None:
-                db.delete(row)
+            withdraw(db, account.id, practice_agb)
             click.echo(f"{account.name} no longer covers practice {practice_agb}.")
             return
-        if row is None:
-            db.add(CoveringAuthorisation(account_id=account.id, practice_agb=practice_agb, valid_until=until))
-        else:
-            row.valid_until = until
+        authorise(db, account.id, practice_agb, until)
     click.echo(f"{account.name} covers practice {practice_agb}" + (f" until {until:%Y-%m-%d}." if until else "."))

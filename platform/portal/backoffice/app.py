@@ -23,7 +23,7 @@ from ..core.security import TrustedProxyFix
 from ..settings import SettingsError
 from ..tenants import TenantConfig
 from ..web import headers, origin
-from . import inzagelog_views, logreview_views, noodprocedure_views, staff, views
+from . import accounts_views, inzagelog_views, logreview_views, noodprocedure_views, staff, views
 
 if TYPE_CHECKING:
     from ..platform import Platform
@@ -83,7 +83,8 @@ def create_backoffice_app(tenant: TenantConfig, platform: "Platform", connector:
     CSRFProtect(app)
     formatting.init_app(app)
     staff.install(app)
-    for blueprint in (views.bp, noodprocedure_views.bp, logreview_views.bp, inzagelog_views.bp):
+    for blueprint in (views.bp, noodprocedure_views.bp, logreview_views.bp, inzagelog_views.bp,
+                      accounts_views.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
