@@ -1,20 +1,22 @@
 """CSRF: every POST route refuses a request without a valid token and changes nothing.
 
-Walks the url_map, so each form added later is covered. The only exemption is the
-token-authenticated inzagelog API (server to server, no cookies).
+Walks the url_map, so each form added later is covered. The only exemptions authenticate
+the request themselves and use no session cookie: the token-authenticated inzagelog API
+(server to server) and a HIS's signed launch (POST /launch: signature, audience, exp and a
+jti used once; every refusal there is audited, tests/functional/launch).
 """
 import pytest
 
 from support.access import PRIVATE_PAGE
 from support.hardening import INTERNALS, post_rules, row_counts
 
-EXEMPT = {"audit_api.inzagelog_api"}
+EXEMPT = {"audit_api.inzagelog_api", "launch.signed_launch"}
 
 
 def test_only_the_server_to_server_api_is_exempt(app):
     csrf = app.extensions["csrf"]
     exempt = {view.split(".")[-1] for view in csrf._exempt_views}
-    assert exempt == {"inzagelog_api"}
+    assert exempt == {endpoint.split(".")[-1] for endpoint in EXEMPT}
     assert not csrf._exempt_blueprints
     assert app.config.get("WTF_CSRF_ENABLED", True) and app.config.get("WTF_CSRF_CHECK_DEFAULT", True)
 

@@ -61,12 +61,31 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+def _buffered(app):
+    """``app`` with each response body read whole and its iterable closed before anything is
+    sent. werkzeug's development server closes the iterable only after draining the socket,
+    and a browser that leaves a page mid-load makes that drain raise first: the file of a
+    send_file response (a theme's logo) was then left open, a ResourceWarning in a later test.
+    gunicorn, which production runs, closes it in any case."""
+
+    def buffered(environ, start_response):
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return buffered
+
+
 class PortalServer:
     """A platform's host dispatcher served by werkzeug in a thread on 127.0.0.1."""
 
     def __init__(self, platform):
         self.platform = platform
-        self._server = make_server("127.0.0.1", 0, platform.dispatcher, threaded=True,
+        self._server = make_server("127.0.0.1", 0, _buffered(platform.dispatcher), threaded=True,
                                    request_handler=_QuietHandler)
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever, name="portal-e2e", daemon=True)
