@@ -1,7 +1,8 @@
 """The one helper every patient route goes through: decide, audit, then render.
 
 ``patient_view(label)`` wraps a view showing data of the selected patient. Per request it
-reads the patient's consent and relations from the EPD (real time), applies
+reads the patient's consent and relations from the EPD (real time; within one selection,
+at most ``access.decision_cache_seconds`` old, see ``inputs``), applies
 ``decision.decide``, writes the audit record and only then calls the view with the
 patient's ``PatientSummary``. When the decision refuses, the view is never called; when the
 audit record cannot be written, the view is never called either (fail closed).
@@ -27,7 +28,7 @@ from ..context.selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F4
 from ..core import sections
 from ..epd.errors import EpdError, EpdUnavailable, PatientNotFound
 from ..epd.models import PatientDetails, PatientSummary
-from . import facts
+from . import facts, inputs
 from .decision import Decision, Outcome, decide
 from .network import in_ranges
 
@@ -176,21 +177,32 @@ def no_patient():
                            recent_url=first_url("search.recent_patients"))
 
 
-def _read_patient(patient_id: str, details: bool) -> tuple[PatientSummary, PatientDetails | None]:
+def _read_patient(patient_id: str, details: bool, source: str) -> tuple[PatientSummary, PatientDetails | None]:
     """The patient's summary for the access decision; with ``details``, read as part of the
     patient's details in one EPD read (the view then needs no second one). When the details
-    cannot be read, the summary alone, as the view would have fallen back to."""
+    cannot be read, the summary alone, as the view would have fallen back to. Without
+    ``details``, for the selected patient, the summary the last decision of this selection
+    used while it is young enough (``inputs``); every read for the selected patient is kept
+    for the next pages. A candidate (a new selection) is always read fresh."""
     connector = context.connector()
     if details:
         try:
             found = connector.get_patient(patient_id)
-            return found.summary, found
         except PatientNotFound:
             raise
         except EpdError as error:
             log.warning("EPD error while reading a patient's details: %s", type(error).__name__)
             sections.note_problem(error)  # the page's message tells an outage from unusable data
-    return connector.get_patient_summary(patient_id), None
+        else:
+            if source == SELECTED:
+                inputs.keep(found.summary)
+            return found.summary, found
+    elif source == SELECTED and (summary := inputs.cached(patient_id)) is not None:
+        return summary, None
+    summary = connector.get_patient_summary(patient_id)
+    if source == SELECTED:
+        inputs.keep(summary)
+    return summary, None
 
 
 def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pending_emergency: bool = False,
@@ -226,13 +238,15 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
             if not patient_id:
                 return no_patient()
             try:
-                patient, found = _read_patient(patient_id, details)
+                patient, found = _read_patient(patient_id, details, source)
             except PatientNotFound:
                 session.pop(SELECTED, None)
                 return deny(None, None, data)
             except EpdError as error:
                 return epd_failure(error, data)
             [(patient, decision)] = decide_for([patient])
+            if decision.outcome is not Outcome.ALLOWED:
+                inputs.forget(patient_id)  # asked again, it is decided on a fresh read
             if decision.outcome is Outcome.EMERGENCY_AVAILABLE and not pending_emergency:
                 # An emergency access expired (or the GP left the HAP network): ask again.
                 clear_selection()

@@ -6,7 +6,9 @@ All of it lives in the server-side session, never in a URL:
 - ``CANDIDATE``: the patient chosen from a list ("Kies deze patiënt") but not yet opened;
 - ``OFFERED``: tokens of the lists shown lately -> patient ids (lists post a token);
 - ``BANNER``: what the patient bar shows of the selected patient;
-- ``CONTEXTS``: the *patient contexts* of this session, token -> patient.
+- ``CONTEXTS``: the *patient contexts* of this session, token -> patient;
+- ``SELECTION``: a random id of the current selection (new with every ``select``), which
+  the access decision's short-lived inputs are keyed by (``access.inputs``).
 
 A patient context binds a page to its patient. Every page rendered for a patient carries
 its context token in its forms (the hidden field ``CONTEXT_FIELD``) and in its item links
@@ -33,6 +35,7 @@ CANDIDATE = "candidate_patient"
 OFFERED = "offered_patients"
 BANNER = "selected_patient_banner"
 CONTEXTS = "patient_contexts"
+SELECTION = "selection_id"
 #: Name of the hidden form field and of the query parameter carrying a context token.
 CONTEXT_FIELD = "patient_context"
 #: Contexts kept per session: far more patients than one provider opens in a session;
@@ -121,13 +124,21 @@ def select(patient: PatientSummary) -> None:
     """Make ``patient`` the selected patient (after an allowing decision)."""
     session.pop(CANDIDATE, None)
     session[SELECTED] = patient.patient_id
+    session[SELECTION] = secrets.token_urlsafe(12)
     session[BANNER] = {**patient_bar(patient), "context": bind(patient)}
 
 
 def clear() -> None:
     """No patient selected any more (the contexts stay: their pages now conflict)."""
-    for key in (SELECTED, BANNER):
+    for key in (SELECTED, SELECTION, BANNER):
         session.pop(key, None)
+
+
+def selection_id(patient_id: str) -> str | None:
+    """The id of the current selection when ``patient_id`` is the selected patient and was
+    selected through ``select``; else None."""
+    value = session.get(SELECTION)
+    return value if isinstance(value, str) and value and session.get(SELECTED) == patient_id else None
 
 
 def banner() -> dict | None:

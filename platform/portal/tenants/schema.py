@@ -137,6 +137,9 @@ class AccessConfig(_Strict):
     hap_ip_ranges: tuple[str, ...] = Field((), description="Networks of the huisartsenposten (CIDR)")
     emergency_access_minutes: int = Field(240, ge=1, le=24 * 60)
     min_reason_length: int = Field(10, ge=1, le=500)
+    decision_cache_seconds: int = Field(60, ge=0, le=300, description=(
+        "How long, within one selection of a patient, the access decision reuses the EPD's consent and "
+        "relations it last read (0: read before every page)"))
 
     @field_validator("hap_ip_ranges")
     @classmethod

@@ -15,6 +15,7 @@ from sqlalchemy import delete, update
 from portal.access.guard import CANDIDATE, MARK, SELECTED
 from portal.access.models import CoveringAuthorisation, EmergencyAccess
 from portal.accounts.models import Account
+from portal.context.selection import SELECTION
 from support.access import HAP_ADDRESS, OFFICE_ADDRESS, bind_context
 
 AGBS = ["01100001", "01100002"]
@@ -84,6 +85,7 @@ def test_access_exactly_when_the_rule_allows(client, app, tenant_id, login_as, p
         with client.session_transaction() as session:
             session.pop(SELECTED, None)
             session.pop(CANDIDATE, None)
+            session.pop(SELECTION, None)  # no selection made through the portal: decided on a fresh read
             session[marker.source] = patient_id
             # An item route is opened from a page of its patient (the page's context token).
             query = {"patient_context": bind_context(session, patient_id)} if marker.item else {}
