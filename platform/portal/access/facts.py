@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import session
 from sqlalchemy import ColumnElement, String, bindparam, cast, func, select
@@ -86,6 +87,13 @@ def _remember(dialect):
 
 #: One atomic upsert per dialect (a second tab opening the same patient cannot collide).
 _REMEMBER = per_dialect(_remember)
+
+
+def recent_write(patient_id: str) -> tuple[Any, dict]:
+    """The statement and parameters that record the provider opening this patient now
+    (``remember_recent``), for a caller that runs it in a transaction of its own."""
+    return _REMEMBER[context.database().dialect], {"account": context.provider().account_id,
+                                                   "patient": patient_id, "now": context.clock().utcnow()}
 
 
 def remember_recent(patient_id: str) -> None:

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import NotFound
@@ -23,6 +24,7 @@ from werkzeug.exceptions import NotFound
 from .. import context
 from ..audit import Action, AuditEvent, AuditWriteError, record, record_all
 from ..audit.request import request_event
+from ..audit.writer import record_with
 from ..context import selection
 from ..context.selection import BANNER, CANDIDATE, OFFERED, SELECTED  # noqa: F401 (re-exported)
 from ..core import sections
@@ -70,10 +72,15 @@ def visible(patients: Iterable[PatientSummary]) -> list[tuple[PatientSummary, De
     return [(p, d) for p, d in decide_for(patients) if d.listable]
 
 
-def audit_or_refuse(event: AuditEvent):
-    """Write ``event``; None when written, else the 503 response to send instead (fail closed)."""
+def audit_or_refuse(event: AuditEvent, along: tuple[Any, dict] | None = None):
+    """Write ``event`` (with ``along``, a statement and its parameters, in the same
+    transaction: ``audit.writer.record_with``); None when written, else the 503 response to
+    send instead (fail closed: then ``along`` is not written either)."""
     try:
-        record(event)
+        if along is None:
+            record(event)
+        else:
+            record_with(event, along[0], along[1])
     except AuditWriteError:
         log.error("audit record could not be written; refusing the %s request", event.action)
         return render_template("access/audit_unavailable.html"), 503
@@ -220,6 +227,10 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
     ``details`` the patient is read with their details in one EPD read, and the view is
     called with ``details=`` the ``PatientDetails`` (None when the EPD could give only the
     summary); nothing of them reaches the page before the decision and the audit record.
+    A POST for the candidate ("Ga verder met deze patiënt") that is allowed selects the
+    patient: its record is written together with the patient's Recente entry, in one
+    transaction (one statement on PostgreSQL), and the view's ``select_patient`` does not
+    write that entry again.
 
     Every POST, and a GET of an ``item`` route (a letter, image, graph, report, or a form
     opened from a patient's page), must carry the context token of the patient it acts on:
@@ -263,8 +274,12 @@ def patient_view(label: str | Callable[..., str], *, source: str = SELECTED, pen
                 kwargs["details"] = found
             if item:
                 return _item_answer(view, patient, decision, data, kwargs)
+            along = None
+            if source == CANDIDATE and request.method == "POST" and decision.allowed:
+                along = facts.recent_write(patient_id)
+                g.recent_written = patient_id
             failed = audit_or_refuse(request_event(action, "success", patient=patient, data=data,
-                                                 grounds=decision.grounds))
+                                                 grounds=decision.grounds), along)
             if failed:
                 return failed
             return view(patient, **kwargs)
@@ -314,6 +329,8 @@ clear_selection = selection.clear
 
 
 def select_patient(patient: PatientSummary) -> None:
-    """Make ``patient`` the selected patient (after an allowing decision), remembered in Recente."""
+    """Make ``patient`` the selected patient (after an allowing decision), remembered in
+    Recente (unless this request's audit record already wrote that, see ``patient_view``)."""
     selection.select(patient)
-    facts.remember_recent(patient.patient_id)
+    if g.get("recent_written") != patient.patient_id:
+        facts.remember_recent(patient.patient_id)

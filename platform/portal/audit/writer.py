@@ -12,8 +12,10 @@ import re
 from datetime import datetime, timezone
 
 from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.dml import UpdateBase
 
 from ..db import Database, per_dialect, table_of
 from .chain import GENESIS_HASH, canonical_details, canonical_parts, record_hash
@@ -92,6 +94,25 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     in order, or none (``AuditWriteError``). A list that shows many patients locks the chain
     head once, not once per patient. On PostgreSQL a single event is one autocommit
     statement (the server locks the head, hashes and appends)."""
+    _record(events, database, None)
+
+
+def record_with(event: AuditEvent, statement: UpdateBase, params: dict, database: Database | None = None) -> None:
+    """Append ``event`` and run ``statement`` (a write of the caller's, with ``params``) in
+    the same transaction (elsewhere than PostgreSQL after the append, the chain head locked
+    first as always): both are committed, or the event is not
+    (``AuditWriteError``; the caller then fails closed as with ``record``). On PostgreSQL
+    it is one autocommit statement, ``statement`` a data-modifying CTE of the append (its
+    parameter names must not be the record's column names); elsewhere one transaction.
+    Only when the tenant has no chain head yet (its very first record) does ``statement``
+    commit on its own before the append."""
+    clash = set(params) & {*_RECORD_COLUMNS, "tenant_id", *(f"p{n}" for n in range(8))}
+    if clash:
+        raise ValueError(f"record_with: parameter names {sorted(clash)} are the audit record's")
+    _record([event], database, (statement, params))
+
+
+def _record(events: list[AuditEvent], database: Database | None, companion: tuple[UpdateBase, dict] | None) -> None:
     if not events:
         return
     if len({event.tenant_id for event in events}) != 1:
@@ -105,8 +126,13 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
     appended: list[tuple[int, str]] = []
     try:
         if len(events) == 1 and database.dialect == "postgresql":
+            sql, values = _APPEND_PG_SQL, _statement_values(events[0], systems[0])
+            if companion is not None:
+                sql = _with_companion(companion[0])
+                values.update(companion[1])
+                companion = None  # run now, whatever the head: never a second time below
             with database.autocommit() as conn:
-                row = conn.exec_driver_sql(_APPEND_PG_SQL, _statement_values(events[0], systems[0])).first()
+                row = conn.exec_driver_sql(sql, values).first()
             if row is not None:  # None: the tenant's first record, whose head is created below
                 appended = [(row[0], row[1])]
         if not appended:
@@ -114,6 +140,8 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
                 try:
                     appended = [_append_in(conn, database.dialect, event, system)
                                 for event, system in zip(events, systems)]
+                    if companion is not None:
+                        conn.execute(companion[0], companion[1])
                     conn.commit()
                 except BaseException:
                     conn.rollback()
@@ -123,6 +151,21 @@ def record_all(events: list[AuditEvent], database: Database | None = None) -> No
                               f"{type(getattr(exc, 'orig', None) or exc).__name__}") from exc
     for seq, digest in appended:
         _anchor(database, tenant_id, seq, digest)
+
+
+#: ``record_with``'s statements as CTEs of the PostgreSQL append, compiled once each.
+_COMPANIONS: dict[int, tuple[UpdateBase, str]] = {}
+
+
+def _with_companion(statement: UpdateBase) -> str:
+    """The PostgreSQL append with ``statement`` as a data-modifying CTE (PostgreSQL runs
+    every such CTE once, to completion, in the append's statement and snapshot)."""
+    cached = _COMPANIONS.get(id(statement))
+    if cached is None or cached[0] is not statement:
+        compiled = str(statement.compile(dialect=postgresql.psycopg.dialect()))
+        sql = _APPEND_PG_SQL.replace("WITH head AS (", f"WITH companion AS ({compiled}), head AS (", 1)
+        cached = _COMPANIONS[id(statement)] = (statement, sql)
+    return cached[1]
 
 
 def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:
