@@ -179,4 +179,28 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
     staff_page.get_by_test_id("account-row").first.get_by_role("link").click()
     expect(staff_page.get_by_test_id("account-status")).to_have_text("actief")
     _accessible(staff_page)
+
+    # The queues: death notifications, and the messages to patients with the noodprocedure's.
+    nav = staff_page.get_by_role("navigation", name="Beheer")
+    nav.get_by_role("link", name="Overlijdensmeldingen").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Overlijdensmeldingen")
+    _accessible(staff_page)
+    staff_page.get_by_label("Welke").select_option("alle")
+    staff_page.get_by_role("button", name="Toon").click()
+    reports = staff_page.get_by_test_id("death-row").get_by_role("link")
+    if reports.count():
+        reports.first.click()
+        expect(staff_page.get_by_test_id("death-status")).to_be_visible()
+        _accessible(staff_page)
+    nav.get_by_role("link", name="Berichten aan patiënten").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Berichten aan patiënten")
+    _accessible(staff_page)
+    message = staff_page.get_by_test_id("message-row").filter(has_text=stranger.patient_number).last
+    message.get_by_role("checkbox").check()
+    staff_page.get_by_role("button", name="Gekozen berichten zijn verstuurd").click()
+    staff_page.get_by_label("Welke").select_option("alle")
+    staff_page.get_by_role("button", name="Toon").click()
+    expect(staff_page.get_by_test_id("message-row").filter(has_text=stranger.patient_number).last
+           .get_by_test_id("message-status")).to_contain_text("door Petra Privacy")
+    _accessible(staff_page)
     assert page.problems == [] and staff_page.problems == []

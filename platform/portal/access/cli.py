@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Account
 from ..cli import get_platform, tenant_app
+from . import notifications
 from .covering import CoveringError, authorise, check_practice_agb, withdraw
 from .models import PatientNotification
 
@@ -49,15 +50,12 @@ def mark_sent(tenant_id: str, notification_ids: tuple[int, ...]) -> None:
     """Mark notifications as sent to the patient."""
     tenant_app(tenant_id)
     with get_platform().database.session() as db:
-        rows = db.execute(select(PatientNotification).where(
-            PatientNotification.tenant_id == tenant_id, PatientNotification.id.in_(notification_ids))).scalars().all()
-        missing = set(notification_ids) - {n.id for n in rows}
-        if missing:
-            click.echo(f"Error: no notification {', '.join(map(str, sorted(missing)))} at tenant {tenant_id}; "
-                       "nothing changed.", err=True)
+        try:
+            rows = notifications.of_tenant(db, tenant_id, notification_ids)
+        except notifications.UnknownNotification as exc:
+            click.echo(f"Error: no notification {exc} at tenant {tenant_id}; nothing changed.", err=True)
             sys.exit(1)
-        for n in rows:
-            n.sent_at = n.sent_at or datetime.now(timezone.utc)
+        notifications.mark_sent(rows, now=datetime.now(timezone.utc))
     click.echo(f"Marked {len(rows)} notification(s) as sent.")
 
 

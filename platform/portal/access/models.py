@@ -46,6 +46,8 @@ class PatientNotification(Base):
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Who marked it sent (a staff member's name; empty when marked with the CLI).
+    sent_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class CoveringAuthorisation(Base):

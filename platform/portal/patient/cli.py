@@ -11,6 +11,7 @@ from sqlalchemy import select
 from .. import context
 from ..cli import get_platform, tenant_app
 from ..epd.errors import EpdError
+from . import models as deaths
 from .models import DeathNotificationRecord
 
 
@@ -47,32 +48,29 @@ def _state(row: DeathNotificationRecord) -> str:
     if row.withdrawn_at is not None:
         return f"WITHDRAWN {row.withdrawn_at:%Y-%m-%d %H:%M} by the reporter: {row.withdrawn_reason}"
     if row.processed_at is not None:
-        return f"processed {row.processed_at:%Y-%m-%d %H:%M} by {row.processed_by}"
+        outcome = " (REJECTED)" if row.processed_outcome == "rejected" else ""
+        return f"processed {row.processed_at:%Y-%m-%d %H:%M} by {row.processed_by}{outcome}"
     return "to be processed"
 
 
 @death_notifications_cli.command("processed")
 @click.option("--tenant", "tenant_id", required=True)
 @click.option("--by", "processed_by", required=True, help="Name of the staff member who verified the report")
+@click.option("--rejected", is_flag=True, help="The report was not confirmed in the EPD (give --remark why).")
+@click.option("--remark", default="", help="What the check in the EPD found.")
 @click.argument("reference")
 @with_appcontext
-def mark_processed(tenant_id: str, processed_by: str, reference: str) -> None:
-    """Record that the hospital verified and processed the report REFERENCE: from then on
-    the reporter can no longer withdraw it."""
+def mark_processed(tenant_id: str, processed_by: str, rejected: bool, remark: str, reference: str) -> None:
+    """Record that the hospital verified and processed the report REFERENCE (confirmed in the
+    EPD, or with --rejected not): from then on the reporter can no longer withdraw it."""
     tenant_app(tenant_id)  # an unknown tenant is a clear error
     with get_platform().database.session() as db:
-        row = db.execute(select(DeathNotificationRecord).where(
-            DeathNotificationRecord.tenant_id == tenant_id, DeathNotificationRecord.reference == reference)
-            .with_for_update()).scalar_one_or_none()
-        if row is None:
-            raise click.ClickException(f"no death notification {reference} at tenant {tenant_id}")
-        if row.withdrawn_at is not None:
-            raise click.ClickException(f"{reference} was withdrawn by the reporter on "
-                                       f"{row.withdrawn_at:%Y-%m-%d %H:%M}:"
-                                       f" {row.withdrawn_reason}")
-        if row.processed_at is not None:
-            raise click.ClickException(f"{reference} was already processed on {row.processed_at:%Y-%m-%d %H:%M}")
-        row.processed_at = datetime.now(timezone.utc)
-        row.processed_by = " ".join(processed_by.split())[:200]
+        try:
+            found = deaths.find_notification(db, tenant_id, reference=reference, for_update=True)
+            row = deaths.check_processable(found, reference, tenant_id)
+        except deaths.DeathNotificationError as exc:
+            raise click.ClickException(str(exc)) from None
+        deaths.process(row, by=processed_by, now=datetime.now(timezone.utc),
+                       outcome="rejected" if rejected else "confirmed", remark=" ".join(remark.split()))
         db.commit()
     click.echo(f"{reference} processed.")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..accounts.models import utcnow
 from ..db import Base
@@ -45,3 +45,64 @@ class DeathNotificationRecord(Base):
     #: When and by whom the hospital's staff processed the report (then it stands).
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     processed_by: Mapped[str | None] = mapped_column(String(200))
+    #: ``confirmed`` (in the EPD) or ``rejected`` (``OUTCOMES`` below); empty when
+    #: processed before the outcome was kept.
+    processed_outcome: Mapped[str | None] = mapped_column(String(16))
+    processed_remark: Mapped[str | None] = mapped_column(Text)
+
+
+# Processing a reported death (``portal death-notifications processed`` and the back office):
+# the hospital checks the report in the EPD and either confirms it there or rejects it, with a
+# remark. Either way the report is then processed and stands: the reporter can no longer
+# withdraw it. A withdrawn report, or one already processed, cannot be processed. (Here, beside
+# the table, because the back office may read a screen's models but not the rest of it.)
+
+#: Outcome code -> what the staff member reads.
+OUTCOMES = {"confirmed": "Bevestigd in het EPD", "rejected": "Afgewezen"}
+
+
+class DeathNotificationError(Exception):
+    """The report cannot be processed (unknown, withdrawn, already processed); the message says why."""
+
+
+def state(row: DeathNotificationRecord) -> str:
+    """``withdrawn``, ``processed`` or ``open``."""
+    if row.withdrawn_at is not None:
+        return "withdrawn"
+    return "processed" if row.processed_at is not None else "open"
+
+
+def find_notification(session: Session, tenant_id: str, *, reference: str | None = None, row_id: int | None = None,
+         for_update: bool = False) -> DeathNotificationRecord | None:
+    query = select(DeathNotificationRecord).where(DeathNotificationRecord.tenant_id == tenant_id)
+    if reference is not None:
+        query = query.where(DeathNotificationRecord.reference == reference)
+    if row_id is not None:
+        query = query.where(DeathNotificationRecord.id == row_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def check_processable(row: DeathNotificationRecord | None, label: str, tenant_id: str) -> DeathNotificationRecord:
+    """``row`` if it may be processed now, else ``DeathNotificationError`` (the CLI's messages)."""
+    if row is None:
+        raise DeathNotificationError(f"no death notification {label} at tenant {tenant_id}")
+    if row.withdrawn_at is not None:
+        raise DeathNotificationError(f"{row.reference} was withdrawn by the reporter on "
+                                     f"{row.withdrawn_at:%Y-%m-%d %H:%M}: {row.withdrawn_reason}")
+    if row.processed_at is not None:
+        raise DeathNotificationError(f"{row.reference} was already processed on {row.processed_at:%Y-%m-%d %H:%M}")
+    return row
+
+
+def process(row: DeathNotificationRecord, *, by: str, now: datetime, outcome: str = "confirmed",
+            remark: str | None = None) -> None:
+    """Mark ``row`` processed (call ``check_processable`` first, in the same transaction, with
+    the row locked; the caller commits)."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}")
+    row.processed_at = now
+    row.processed_by = " ".join(by.split())[:200]
+    row.processed_outcome = outcome
+    row.processed_remark = remark or None
