@@ -203,4 +203,12 @@ def test_the_privacy_officer_reviews_a_noodprocedure_made_in_the_gp_portal(porta
     expect(staff_page.get_by_test_id("message-row").filter(has_text=stranger.patient_number).last
            .get_by_test_id("message-status")).to_contain_text("door Petra Privacy")
     _accessible(staff_page)
+
+    # The chain status, and a routine verify run from the screen.
+    nav.get_by_role("link", name="Auditketen").click()
+    expect(staff_page.get_by_role("heading", level=1)).to_have_text("Auditketen")
+    _accessible(staff_page)
+    staff_page.get_by_role("button", name="Nu controleren").click()
+    expect(staff_page.get_by_test_id("chain-result")).to_contain_text("Intact")
+    _accessible(staff_page)
     assert page.problems == [] and staff_page.problems == []

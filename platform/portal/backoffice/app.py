@@ -23,7 +23,16 @@ from ..core.security import TrustedProxyFix
 from ..settings import SettingsError
 from ..tenants import TenantConfig
 from ..web import headers, origin
-from . import accounts_views, inzagelog_views, logreview_views, noodprocedure_views, queues_views, staff, views
+from . import (
+    accounts_views,
+    chain_views,
+    inzagelog_views,
+    logreview_views,
+    noodprocedure_views,
+    queues_views,
+    staff,
+    views,
+)
 
 if TYPE_CHECKING:
     from ..platform import Platform
@@ -84,7 +93,7 @@ def create_backoffice_app(tenant: TenantConfig, platform: "Platform", connector:
     formatting.init_app(app)
     staff.install(app)
     for blueprint in (views.bp, noodprocedure_views.bp, logreview_views.bp, inzagelog_views.bp,
-                      accounts_views.bp, queues_views.bp):
+                      accounts_views.bp, queues_views.bp, chain_views.bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
