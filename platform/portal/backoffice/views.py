@@ -13,6 +13,7 @@ from ..accounts.models import Account
 from ..audit.events import Action
 from ..patient.models import DeathNotificationRecord
 from . import noodprocedure, sso, staff, trail
+from .models import Signal
 from .staff import StaffMember, staff_view
 
 bp = Blueprint("backoffice", __name__, template_folder="templates")
@@ -94,6 +95,8 @@ def home():
     with context.database().session() as db:
         if member.may("privacy_officer"):
             counts["open_reviews"] = noodprocedure.open_count(db, tenant_id)
+            counts["open_signals"] = db.scalar(select(func.count()).select_from(Signal).where(
+                Signal.tenant_id == tenant_id, Signal.closed_at.is_(None))) or 0
         if member.may("privacy_officer", "application_manager"):
             counts["notifications"] = db.scalar(select(func.count()).select_from(PatientNotification).where(
                 PatientNotification.tenant_id == tenant_id, PatientNotification.sent_at.is_(None))) or 0
