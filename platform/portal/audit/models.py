@@ -30,6 +30,8 @@ class AuditRecord(Base):
     __tablename__ = "audit_log"
     __table_args__ = (
         Index("ix_audit_log_patient", "tenant_id", "patient_bsn", "occurred_at"),
+        # The back office's log review and signal scan read a tenant's records by period.
+        Index("ix_audit_log_tenant_time", "tenant_id", "occurred_at"),
         {"info": {"append_only": True}},
     )
 
