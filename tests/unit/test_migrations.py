@@ -22,3 +22,11 @@ def test_database_is_at_head(platform):
 def test_single_linear_history(platform):
     script = ScriptDirectory.from_config(migrations.alembic_config(platform.database))
     assert len(script.get_heads()) == 1
+
+
+def test_revision_ids_fit_alembic_version(platform):
+    """alembic_version.version_num is VARCHAR(32): PostgreSQL refuses a longer revision id
+    (SQLite does not check lengths, so only the PostgreSQL run would find it)."""
+    script = ScriptDirectory.from_config(migrations.alembic_config(platform.database))
+    too_long = [r.revision for r in script.walk_revisions() if len(r.revision) > 32]
+    assert too_long == []

@@ -1,7 +1,7 @@
 """death notifications keep their outcome; patient notifications who sent them
 
 Revision ID: 0015_death_notification_outcome
-Revises: 0014_backoffice_inzagelog_requests
+Revises: 0014_backoffice_inzagelog
 
 ``death_notifications.processed_outcome`` (confirmed in the EPD / rejected) and
 ``processed_remark``, as the back office records them; ``patient_notifications.sent_by``,
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_death_notification_outcome'
-down_revision = '0014_backoffice_inzagelog_requests'
+down_revision = '0014_backoffice_inzagelog'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """back office: patients' inzagelog requests and their delivery
 
-Revision ID: 0014_backoffice_inzagelog_requests
+Revision ID: 0014_backoffice_inzagelog
 Revises: 0013_backoffice_signals
 
 ``backoffice_inzagelog_requests``: one row per request the privacy officer enters (who asked,
@@ -10,7 +10,7 @@ whom, how many).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014_backoffice_inzagelog_requests'
+revision = '0014_backoffice_inzagelog'
 down_revision = '0013_backoffice_signals'
 branch_labels = None
 depends_on = None
