@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import ssl
-import subprocess
-import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import yaml
@@ -21,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .browser import copy_tenants
+from .node_oidc import NodeServer, node_problem, walk
 from .tls import ServerCertificate, make_server_certificate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,18 +30,11 @@ LOA_SUBSTANTIAL = "http://eidas.europa.eu/LoA/substantial"
 
 def dezi_problem() -> str | None:
     """Why the test Dezi cannot run here (a skip reason), or None."""
-    if shutil.which("node") is None:
-        return "node (Node.js) is not installed: the Dezi tests need it (make system-deps)"
-    if not (REPO_ROOT / "node_modules" / "oidc-provider").is_dir():
-        return "npm oidc-provider is not installed: run 'make node-deps' (npm ci at the repository root)"
-    return None
+    return node_problem("the Dezi tests")
 
 
-class TestDezi:
+class TestDezi(NodeServer):
     __test__ = False  # not a test class
-
-    def __init__(self, process: subprocess.Popen, issuer: str, ca_file: Path, errors):
-        self.process, self.issuer, self.ca_file, self.errors = process, issuer, ca_file, errors
 
     @classmethod
     def start(cls, folder: Path, clients: dict[str, list[str]], public_key: rsa.RSAPublicKey, port: int = 0,
@@ -60,28 +51,14 @@ class TestDezi:
             "port": port, "host": "localhost", "cert": str(tls.cert_file), "key": str(tls.key_file),
             "encryption_key": str(encryption),
             "clients": [{"client_id": cid, "redirect_uris": uris} for cid, uris in clients.items()]}))
-        errors = tempfile.TemporaryFile(mode="w+")
-        process = subprocess.Popen(["node", str(SCRIPT), "--config", str(config)], stdout=subprocess.PIPE,
-                                   stderr=errors, text=True)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("ready "):
-            process.kill()
-            process.wait()
-            errors.seek(0)
-            raise RuntimeError(f"the test Dezi did not start: {line!r} {errors.read()[-2000:]}")
-        return cls(process, line.split()[1], tls.ca_file, errors)
+        server = NodeServer.run(SCRIPT, ["--config", str(config)], "the test Dezi")
+        dezi = cls(server.process, server.url, server.errors)
+        dezi.ca_file = tls.ca_file
+        return dezi
 
-    def stop(self) -> None:
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.errors.close()
+    @property
+    def issuer(self) -> str:
+        return self.url
 
     def _tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))
@@ -109,17 +86,8 @@ class TestDezi:
             return client.get(f"{self.issuer}/test/last").json()
 
     def walk(self, location: str, back_to: str) -> str:
-        """Follow Dezi's redirects from ``location`` (the authorization URL) as a browser does,
-        until one leads to ``back_to``; returns that URL's path and query."""
-        with httpx.Client(follow_redirects=False, timeout=10, verify=self._tls()) as browser:
-            for _ in range(10):
-                if location.startswith(back_to):
-                    parts = urlsplit(location)
-                    return f"{parts.path}?{parts.query}"
-                response = browser.get(location)
-                assert response.status_code in (302, 303), (response.status_code, response.text[:500])
-                location = str(response.url.join(response.headers["Location"]))
-        raise AssertionError("Dezi never sent the browser back")
+        """Follow Dezi's redirects from ``location`` until one leads to ``back_to``."""
+        return walk(location, back_to, "Dezi", self.ca_file)
 
 
 def dezi_tenants(target: Path, issuer: str, ca_file: Path, key: rsa.RSAPrivateKey, client_id: str,

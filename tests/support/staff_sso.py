@@ -10,13 +10,11 @@ import json
 import os
 import shutil
 import ssl
-import subprocess
-import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
+from .node_oidc import NodeServer, node_problem, walk
 from .tls import ServerCertificate, make_server_certificate
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -32,22 +30,15 @@ PRIVACY, MANAGER, SERVICE_DESK = "portaal-privacy", "portaal-beheer", "portaal-s
 
 def sso_problem() -> str | None:
     """Why the test SSO cannot run here (a skip reason), or None."""
-    if shutil.which("node") is None:
-        return "node (Node.js) is not installed: the back office tests need it (make system-deps)"
-    if not (REPO_ROOT / "node_modules" / "oidc-provider").is_dir():
-        return "npm oidc-provider is not installed: run 'make node-deps' (npm ci at the repository root)"
-    return None
+    return node_problem("the back office tests")
 
 
 def backoffice_host(tenant_id: str) -> str:
     return f"beheer.{tenant_id}.localhost"
 
 
-class TestSso:
+class TestSso(NodeServer):
     __test__ = False  # not a test class
-
-    def __init__(self, process: subprocess.Popen, issuer: str, ca_file: Path, errors):
-        self.process, self.issuer, self.ca_file, self.errors = process, issuer, ca_file, errors
 
     @classmethod
     def start(cls, folder: Path, client_ids: list[str], redirect_uris: list[str], port: int = 0,
@@ -59,49 +50,23 @@ class TestSso:
             "port": port, "host": "localhost", "cert": str(tls.cert_file), "key": str(tls.key_file),
             "clients": [{"client_id": cid, "client_secret": SECRET, "redirect_uris": redirect_uris}
                         for cid in client_ids]}))
-        errors = tempfile.TemporaryFile(mode="w+")
-        process = subprocess.Popen(["node", str(SCRIPT), "--config", str(config)], stdout=subprocess.PIPE,
-                                   stderr=errors, text=True)
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("ready "):
-            process.kill()
-            process.wait()
-            errors.seek(0)
-            raise RuntimeError(f"the test SSO did not start: {line!r} {errors.read()[-2000:]}")
+        server = NodeServer.run(SCRIPT, ["--config", str(config)], "the test SSO")
         os.environ[SECRET_ENV] = SECRET
-        return cls(process, line.split()[1], tls.ca_file, errors)
+        sso = cls(server.process, server.url, server.errors)
+        sso.ca_file = tls.ca_file
+        return sso
 
-    def stop(self) -> None:
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.errors.close()
-
-    def _tls(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=str(self.ca_file))
+    @property
+    def issuer(self) -> str:
+        return self.url
 
     def next_login(self, sub: str, name: str, roles: list[str]) -> None:
-        with httpx.Client(verify=self._tls()) as client:
+        with httpx.Client(verify=ssl.create_default_context(cafile=str(self.ca_file))) as client:
             client.post(f"{self.issuer}/test/next", json={"sub": sub, "name": name, "roles": roles}).raise_for_status()
 
     def walk(self, location: str, back_to: str) -> str:
-        """Follow the provider's redirects from ``location`` until one leads to ``back_to``;
-        returns that URL's path and query."""
-        with httpx.Client(follow_redirects=False, timeout=10, verify=self._tls()) as browser:
-            for _ in range(10):
-                if location.startswith(back_to):
-                    parts = urlsplit(location)
-                    return f"{parts.path}?{parts.query}"
-                response = browser.get(location)
-                assert response.status_code in (302, 303), (response.status_code, response.text[:500])
-                location = str(response.url.join(response.headers["Location"]))
-        raise AssertionError("the SSO never sent the browser back")
+        """Follow the SSO's redirects from ``location`` until one leads to ``back_to``."""
+        return walk(location, back_to, "the SSO", self.ca_file)
 
 
 def backoffice_overrides(issuer: str, tenant_id: str, *, ranges: tuple[str, ...] = ("127.0.0.0/8",)) -> dict:
