@@ -7,11 +7,10 @@ environment variable that holds it.
 from __future__ import annotations
 
 import ipaddress
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+from .fields import EnvName
 
 #: The portal's staff roles (what a claim value maps to).
 STAFF_ROLES = ("privacy_officer", "application_manager", "service_desk")
@@ -64,7 +63,7 @@ class BackofficeConfig(_Strict):
     issuer: str | None = Field(None, description="The hospital's OpenID Connect issuer (https URL)")
     discovery_url: str | None = Field(None, description="Discovery document; none: the issuer's well-known one")
     client_id: str | None = Field(None, description="The back office's client id at the hospital's SSO")
-    client_secret_env: str | None = Field(None, description="Environment variable holding the client secret")
+    client_secret_env: EnvName | None = Field(None, description="Environment variable holding the client secret")
     scope: str = Field("openid profile", description="Scopes asked for")
     roles_claim: str = Field("roles", description="ID token claim carrying the staff member's roles or groups")
     name_claim: str = Field("name", description="ID token claim with the staff member's name")
@@ -74,15 +73,9 @@ class BackofficeConfig(_Strict):
     timeout_seconds: float = Field(10, gt=0, le=60, description="Per request to the SSO")
     idle_timeout_minutes: int = Field(30, ge=1, le=240, description="A staff session ends after this idle time")
     absolute_lifetime_hours: int = Field(10, ge=1, le=24, description="...and after this long in any case")
-    secret_key_env: str | None = Field(None, description="Environment variable with the back office's session secret")
+    secret_key_env: EnvName | None = Field(
+        None, description="Environment variable with the back office's session secret")
     signals: SignalsConfig = Field(default_factory=SignalsConfig, description="The log review's signals")
-
-    @field_validator("client_secret_env", "secret_key_env")
-    @classmethod
-    def _env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
 
     @field_validator("hostnames")
     @classmethod

@@ -7,12 +7,12 @@ environment.
 """
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+from .fields import EnvName, RoleCode
+
 #: eIDAS levels of assurance, as Dezi names them (loa_authn, loa_dezi).
 LOA_SUBSTANTIAL = "http://eidas.europa.eu/LoA/substantial"
 LOA_HIGH = "http://eidas.europa.eu/LoA/high"
@@ -28,14 +28,7 @@ class Pkcs11Key(_Strict):
     module: str = Field(description="Path of the PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so")
     token_label: str = Field(min_length=1, description="Label of the token holding the key")
     key_label: str = Field(min_length=1, description="Label of the RSA private key on it")
-    pin_env: str = Field(description="Environment variable holding the token's user PIN")
-
-    @field_validator("pin_env")
-    @classmethod
-    def _env(cls, value: str) -> str:
-        if not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
+    pin_env: EnvName = Field(description="Environment variable holding the token's user PIN")
 
 
 class DeziConfig(_Strict):
@@ -50,12 +43,12 @@ class DeziConfig(_Strict):
     decryption_key_file: str | None = Field(
         None, description="PEM file (relative to the tenant folder, or absolute) of the RSA private key whose "
                           "certificate the portal registered at Dezi; the userinfo JWE is encrypted to it")
-    decryption_key_password_env: str | None = Field(
+    decryption_key_password_env: EnvName | None = Field(
         None, description="Environment variable holding that PEM file's password (if encrypted)")
     decryption_pkcs11: Pkcs11Key | None = Field(None, description="Or the key on a PKCS#11 token")
     jku_allow_list: tuple[str, ...] = Field(
         (), description="The jku URLs (exactly) from which Dezi's sealing keys are accepted")
-    allowed_roles: tuple[str, ...] = Field(("01.015", "01.047"), description="rol_code values admitted")
+    allowed_roles: tuple[RoleCode, ...] = Field(("01.015", "01.047"), description="rol_code values admitted")
     allowed_loa: tuple[str, ...] = Field(
         (LOA_HIGH,), description="Levels of assurance admitted, for loa_authn and loa_dezi alike")
     organisation_check: Literal["if_known", "required"] = Field(
@@ -75,21 +68,6 @@ class DeziConfig(_Strict):
     tls_minimum_version: Literal["1.2", "1.3"] = Field("1.3", description="Lowest TLS version towards Dezi")
     ca_file: str | None = Field(None, description="PEM CA bundle verifying Dezi's TLS; none: the system's CAs")
     timeout_seconds: float = Field(10.0, gt=0, le=60, description="Per request to Dezi")
-
-    @field_validator("decryption_key_password_env")
-    @classmethod
-    def _env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
-
-    @field_validator("allowed_roles")
-    @classmethod
-    def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for role in value:
-            if not re.fullmatch(r"\d\d\.\d\d\d", role):
-                raise ValueError(f"role {role!r} is not of the form NN.NNN")
-        return value
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> "DeziConfig":

@@ -14,12 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .backoffice import BackofficeConfig
 from .dezi import DeziConfig
+from .fields import EnvName, RoleCode
 
 #: Menu items of the manual's navigation bar, in display order (code names: docs/domain.md, glossary).
 MENU_ITEMS = ("patient_search", "worklist", "patient_info", "care_events", "record", "results", "orders")
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 class _Strict(BaseModel):
@@ -82,7 +82,7 @@ class AuthConfig(_Strict):
         (), description="Where 'portal auth refresh-crls' fetches each CRL; the n-th URL is saved to the n-th "
                         "crl_files entry")
     allowed_card_types: tuple[str, ...] = ("Z",)
-    allowed_roles: tuple[str, ...] = ("01.015", "01.047")
+    allowed_roles: tuple[RoleCode, ...] = ("01.015", "01.047")
     demo_login: bool = Field(False, description="Offer the demo cards on the login page (development only)")
     trusted_proxies: tuple[str, ...] = Field((), description=(
         "The reverse proxies: only from these are X-Forwarded-For/-Proto and the forwarded client "
@@ -106,14 +106,6 @@ class AuthConfig(_Strict):
         for card in value:
             if card not in {"Z", "N", "M", "S"}:
                 raise ValueError(f"unknown card type {card!r} (Z, N, M or S)")
-        return value
-
-    @field_validator("allowed_roles")
-    @classmethod
-    def _roles(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for role in value:
-            if not re.fullmatch(r"\d\d\.\d\d\d", role):
-                raise ValueError(f"role {role!r} is not of the form NN.NNN")
         return value
 
     @field_validator("trusted_proxies")
@@ -205,18 +197,11 @@ class AuditConfig(_Strict):
     retention_max_years: int | None = Field(None, ge=5, le=115, description=(
         "Maximum retention in years (none: no maximum): 'portal audit verify' says when older records are still "
         "in the database, to be archived"))
-    api_token_env: str | None = Field(None, description="Environment variable holding the inzagelog API token")
+    api_token_env: EnvName | None = Field(None, description="Environment variable holding the inzagelog API token")
     api_client_certificates: tuple[ApiClientCertificate, ...] = Field((), description=(
         "Client certificates (mutual TLS through the proxy) that may call the inzagelog API; with "
         "api_token_env set as well, a call needs both"))
     system_name: str = Field("zorgverlenersportaal", description="Source system recorded with every event")
-
-    @field_validator("api_token_env")
-    @classmethod
-    def _env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
 
     @model_validator(mode="after")
     def _retention_order(self) -> "AuditConfig":
@@ -269,17 +254,10 @@ class SmartIssuer(_Strict):
     name: str = Field(min_length=1, max_length=80, description="Who it is, as the audit log names it")
     issuer: str = Field(min_length=1, max_length=255, description="Its FHIR base URL, the launch's 'iss'")
     client_id: str = Field(min_length=1, max_length=255, description="The portal's client id there")
-    client_secret_env: str | None = Field(
+    client_secret_env: EnvName | None = Field(
         None, description="Environment variable with the client secret (a confidential client); "
                           "none: a public client (PKCE only)")
     scope: str = Field("launch openid fhirUser patient/Patient.read", description="Scopes asked for")
-
-    @field_validator("client_secret_env")
-    @classmethod
-    def _env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
 
 
 class LaunchConfig(_Strict):
@@ -302,8 +280,7 @@ class SmtpConfig(_Strict):
     security: str = Field("starttls", pattern=r"^(starttls|tls|none)$", description=(
         "starttls (STARTTLS required), tls (TLS from the start) or none (a relay on this machine only)"))
     username: str | None = Field(None, description="SMTP user name (not a secret)")
-    password_env: str | None = Field(None, pattern=r"^[A-Z][A-Z0-9_]*$",
-                                     description="Environment variable holding the SMTP password")
+    password_env: EnvName | None = Field(None, description="Environment variable holding the SMTP password")
     timeout_seconds: float = Field(20, gt=0, le=120, description="Longest wait for the server per step")
 
 
@@ -341,7 +318,7 @@ class TenantConfig(_Strict):
     backoffice: BackofficeConfig = BackofficeConfig()
     notifications: NotificationsConfig | None = Field(None, description=(
         "The worklist's notification e-mail (none: providers cannot ask for it)"))
-    secret_key_env: str | None = Field(
+    secret_key_env: EnvName | None = Field(
         None, description="Environment variable with this tenant's session secret (required in production)")
     timezone: str = Field("Europe/Amsterdam", description="The hospital's time zone (IANA name): every 'today' and "
                           "every time shown is read in it, whatever zone the server runs in")
@@ -377,13 +354,6 @@ class TenantConfig(_Strict):
         if len(set(value)) != len(value):
             raise ValueError("a menu item is listed twice")
         return tuple(i for i in MENU_ITEMS if i in value)
-
-    @field_validator("secret_key_env")
-    @classmethod
-    def _secret_env(cls, value: str | None) -> str | None:
-        if value is not None and not _ENV_NAME.match(value):
-            raise ValueError("must be an environment variable name (A-Z, 0-9, _)")
-        return value
 
     def menu_enabled(self, item: str) -> bool:
         return item in self.menus

@@ -120,3 +120,29 @@ def test_every_problem_is_reported_at_once(tenants_dir):
     found = problems(tenants_dir)
     assert any("zgt/tenant.yaml: kleur" in p for p in found)
     assert any("mst/tenant.yaml: thema" in p for p in found)
+
+
+@pytest.mark.parametrize("key, change", [
+    ("secret_key_env", lambda d: d.update(secret_key_env="portal-secret")),
+    ("audit.api_token_env", lambda d: d.setdefault("audit", {}).update(api_token_env="$TOKEN")),
+    ("launch.smart.0.client_secret_env", lambda d: d.setdefault("launch", {}).update(smart=[{
+        "name": "EHR", "issuer": "https://ehr.example/fhir", "client_id": "portal", "client_secret_env": "a b"}])),
+    ("dezi.decryption_key_password_env", lambda d: d.setdefault("dezi", {}).update(
+        decryption_key_password_env="lower")),
+    ("backoffice.client_secret_env", lambda d: d.setdefault("backoffice", {}).update(client_secret_env="1ABC")),
+])
+def test_a_secret_is_named_by_its_environment_variable_everywhere(tenants_dir, key, change):
+    """Every *_env setting takes a variable name, never the secret itself: one rule (tenants/fields.py)."""
+    edit(tenants_dir, "zgt", change)
+    found = problems(tenants_dir)
+    assert any(key in p and "environment variable name" in p for p in found), found
+
+
+@pytest.mark.parametrize("change", [
+    lambda d: d.setdefault("auth", {}).update(allowed_roles=["01.015", "huisarts"]),
+    lambda d: d.setdefault("dezi", {}).update(allowed_roles=["1.15"]),
+])
+def test_role_codes_are_checked_wherever_they_are_listed(tenants_dir, change):
+    edit(tenants_dir, "zgt", change)
+    found = problems(tenants_dir)
+    assert any("allowed_roles" in p and "NN.NNN" in p for p in found), found
