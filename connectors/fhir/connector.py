@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
@@ -39,7 +39,7 @@ from portal.epd.models import (
 from portal.epd.registry import parse_settings
 
 from . import care, record, reports, results, worklist, writes
-from .client import FhirClient, split_reference
+from .client import FhirClient, SearchResult, split_reference
 from .dicomweb import DicomWebClient
 from .imaging import StudyImages, is_study_image
 from .mapping import map_each
@@ -66,6 +66,18 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _CHUNK = 40  # ids per "_id=a,b,c" search: keeps URLs well under common limits
+#: Added to a search whose resources name care providers: a PractitionerRole's practitioner
+#: and organisation come in the same answer, so ``_directory`` needs no further round. A
+#: server that ignores ``_include`` costs those rounds, not the answer (``_by_ids`` asks
+#: for what is missing).
+_ROLE_PARTS = [("_include:iterate", "PractitionerRole:practitioner"),
+               ("_include:iterate", "PractitionerRole:organization")]
+_REPORT_LINKS = [("_include", "DiagnosticReport:result"), ("_include", "DiagnosticReport:specimen"),
+                 ("_include", "DiagnosticReport:based-on"), ("_include", "DiagnosticReport:media"),
+                 ("_include:iterate", "Observation:has-member")]
+_WITH_GP = [("_include", "Patient:general-practitioner"), *_ROLE_PARTS]
+_WITH_MEMBERS = [("_include", "CareTeam:participant"), *_ROLE_PARTS]
+_WITH_REQUESTER = [("_include", "ServiceRequest:requester"), *_ROLE_PARTS]
 
 
 def _newest(items: Iterable[T], key: Callable[[T], object]) -> tuple[T, ...]:
@@ -76,6 +88,12 @@ def _of_listed(encounters: list[dict], summaries: dict[str, PatientSummary]) -> 
     """The encounters of patients on an overview (others are not mapped, so their defects
     cannot fail it)."""
     return [e for e in encounters if (reference(e.get("subject")) or "") in summaries]
+
+
+def _by_reference(resources: Iterable[dict]) -> dict[str, dict]:
+    """Resources by "Type/id" (those without a usable id are left out)."""
+    return {f"{r['resourceType']}/{r['id']}": r for r in resources
+            if isinstance(r.get("id"), str) and isinstance(r.get("resourceType"), str)}
 
 
 def _given(value: T | None) -> T:
@@ -140,28 +158,45 @@ class FhirConnector:
             raise PatientNotFound("no such patient")
         return found
 
-    def _for_patient(self, patient_id: str, searches: dict[str, tuple[str, list[tuple[str, str]]]]) -> dict:
-        """The Patient and the given searches, all at once; raises PatientNotFound first."""
+    def _for_patient(self, patient_id: str, searches: dict[str, tuple[str, list[tuple[str, str]]]],
+                     included: dict[str, dict] | None = None) -> dict:
+        """The Patient and the given searches, all at once; raises PatientNotFound first.
+
+        Resources a search's ``_include`` added go into ``included`` ("Type/id" keys): the
+        caller resolves only the references they lack (``_by_ids(..., known=included)``).
+        """
         self._check_id(patient_id)
         calls: dict[str, Callable] = {"patient": lambda: self._patient(patient_id)}
         for key, (resource_type, params) in searches.items():
-            calls[key] = (lambda t=resource_type, p=params: self.client.search(t, p).matches)
+            calls[key] = (lambda t=resource_type, p=params: self.client.search(t, p))
         try:
-            return self.client.gather(calls)
+            got = self.client.gather(calls)
         except PatientNotFound:
             raise
         except Exception:
             # A failing search of an unknown patient must still say "not found".
             self._patient(patient_id)
             raise
+        answer = {"patient": got.pop("patient")}
+        for key, result in got.items():
+            answer[key] = result.matches
+            if included is not None:
+                included.update(_by_reference(result.included))
+        return answer
 
-    def _by_ids(self, refs: Iterable[str]) -> dict[str, dict]:
-        """Resolve "Type/id" references in bulk (``_id`` searches, in parallel)."""
+    def _by_ids(self, refs: Iterable[str], known: Mapping[str, dict] | None = None) -> dict[str, dict]:
+        """Resolve "Type/id" references in bulk (``_id`` searches, in parallel); those in
+        ``known`` (resources an ``_include`` brought) are taken from there, not asked again."""
         by_type: dict[str, list[str]] = {}
+        found: dict[str, dict] = {}
         for ref in set(refs):
             parsed = split_reference(ref, self.client.base_url)
             if parsed and _FHIR_ID.match(parsed[1]):
-                by_type.setdefault(parsed[0], []).append(parsed[1])
+                key = f"{parsed[0]}/{parsed[1]}"
+                if known is not None and key in known:
+                    found[key] = known[key]
+                else:
+                    by_type.setdefault(parsed[0], []).append(parsed[1])
         calls = {}
         for resource_type, ids in by_type.items():
             ids.sort()
@@ -169,21 +204,22 @@ class FhirConnector:
                 chunk = ids[start:start + _CHUNK]
                 calls[f"{resource_type}:{start}"] = (
                     lambda t=resource_type, c=chunk: self.client.search(t, [("_id", ",".join(c))]).matches)
-        found: dict[str, dict] = {}
         for resources in self.client.gather(calls).values():
             for resource in resources:
                 found[f"{resource['resourceType']}/{resource['id']}"] = resource
         return found
 
-    def _directory(self, refs: Iterable[str]) -> Directory:
+    def _directory(self, refs: Iterable[str], known: Mapping[str, dict] | None = None) -> Directory:
         """Practitioners, roles and organisations behind ``refs``, with the practitioner and
-        organisation of each PractitionerRole (two rounds)."""
-        found = self._by_ids(r for r in refs if r.split("/")[0] in ("Practitioner", "PractitionerRole", "Organization"))
+        organisation of each PractitionerRole (two rounds, none for what ``known`` holds:
+        the searches ask for them with ``_ROLE_PARTS``)."""
+        kinds = ("Practitioner", "PractitionerRole", "Organization")
+        found = self._by_ids((r for r in refs if r.split("/")[0] in kinds), known)
         second: set[str] = set()
         for resource in found.values():
             if resource.get("resourceType") == "PractitionerRole":
                 second.update(references((resource.get("practitioner"), resource.get("organization"))))
-        found.update(self._by_ids(second - set(found)))
+        found.update(self._by_ids(second - set(found), known))
         return Directory(found)
 
     # ================================================================== availability
@@ -193,36 +229,43 @@ class FhirConnector:
 
     # ================================================================== patients
 
-    def _summary_calls(self, refs: list[str]) -> dict[str, Callable[..., tuple[str, list[dict]]]]:
-        """The searches a summary needs besides the Patient (consent, care teams, requests)."""
-        calls: dict[str, Callable[..., tuple[str, list[dict]]]] = {}
+    def _summary_calls(self, refs: list[str]) -> dict[str, Callable[..., tuple[str, SearchResult]]]:
+        """The searches a summary needs besides the Patient (consent, care teams, requests),
+        with the care providers they name (``_include``)."""
+        calls: dict[str, Callable[..., tuple[str, SearchResult]]] = {}
         for start in range(0, len(refs), _CHUNK):
             joined = ",".join(refs[start:start + _CHUNK])
             calls[f"consent:{start}"] = lambda j=joined: (
-                "consent", self.client.search("Consent", [("patient", j)]).matches)
+                "consent", self.client.search("Consent", [("patient", j)]))
             calls[f"team:{start}"] = lambda j=joined: (
-                "team", self.client.search("CareTeam", [("patient", j)]).matches)
+                "team", self.client.search("CareTeam", [("patient", j), *_WITH_MEMBERS]))
             calls[f"request:{start}"] = lambda j=joined: ("request", self.client.search(
-                "ServiceRequest", [("subject", j), ("status", "active")]).matches)
+                "ServiceRequest", [("subject", j), ("status", "active"), *_WITH_REQUESTER]))
         return calls
 
-    def _summaries(self, patients: list[dict], searched: dict | None = None) -> list[PatientSummary]:
+    def _summaries(self, patients: list[dict], searched: dict | None = None,
+                   known: Mapping[str, dict] | None = None) -> list[PatientSummary]:
         """Summaries with consent and relations, for many patients in a few bulk calls
-        (``searched``: the results of ``_summary_calls`` when the caller already ran them)."""
+        (``searched``: the results of ``_summary_calls`` when the caller already ran them;
+        ``known``: care providers already at hand, e.g. a Patient search's ``_include``)."""
         if not patients:
             return []
         refs = [f"Patient/{p['id']}" for p in patients]
         if searched is None:
             searched = self.client.gather(self._summary_calls(refs))
         grouped: dict[str, dict[str, list[dict]]] = {"consent": {}, "team": {}, "request": {}}
-        for kind, resources in searched.values():
-            for resource in resources:
+        providers = dict(known or {})
+        for kind, result in searched.values():
+            providers.update(_by_reference(result.included))
+            if kind not in grouped:  # a search run only for what it includes
+                continue
+            for resource in result.matches:
                 owner = reference(resource.get("patient") if kind == "consent" else resource.get("subject"))
                 grouped[kind].setdefault(owner or "", []).append(resource)
         needed = set()
         for patient, ref in zip(patients, refs):
             needed |= relation_references(patient, grouped["team"].get(ref, []), grouped["request"].get(ref, []))
-        directory = self._directory(needed)
+        directory = self._directory(needed, providers)
         today = self._today()
 
         def build(patient: dict) -> PatientSummary:
@@ -236,12 +279,14 @@ class FhirConnector:
     def search_patients(self, criteria: SearchCriteria, limit: int = 50) -> Sequence[PatientSummary]:
         queries, keep = self._patient_queries(criteria)
         found: dict[str, dict] = {}
-        searches = {str(i): partial(self.client.search, "Patient", q) for i, q in enumerate(queries)}
+        included: dict[str, dict] = {}
+        searches = {str(i): partial(self.client.search, "Patient", [*q, *_WITH_GP]) for i, q in enumerate(queries)}
         for result in self.client.gather(searches).values():
+            included.update(_by_reference(result.included))
             for patient in result.matches:
                 if patient.get("id") and patient.get("active") is not False and keep(patient):
                     found[patient["id"]] = patient
-        summaries = self._summaries(list(found.values()))
+        summaries = self._summaries(list(found.values()), known=included)
         ordered = sorted(summaries, key=lambda s: (s.birth_name.casefold(), s.birth_date, s.patient_id))
         return tuple(ordered[:max(limit, 0)])
 
@@ -281,6 +326,8 @@ class FhirConnector:
         # searches need only the id): every patient page's access check waits one round less.
         ref = f"Patient/{self._check_id(patient_id)}"
         calls: dict[str, Callable] = {"patient": lambda: self._patient(patient_id), **self._summary_calls([ref])}
+        # Only for its _include: the registered GP's practice, in the same round.
+        calls["gp"] = lambda: ("gp", self.client.search("Patient", [("_id", patient_id), *_WITH_GP]))
         try:
             got = self.client.gather(calls)
         except PatientNotFound:
@@ -296,16 +343,19 @@ class FhirConnector:
 
     def get_patient(self, patient_id: str) -> PatientDetails:
         ref = f"Patient/{self._check_id(patient_id)}"
+        providers: dict[str, dict] = {}
         got = self._for_patient(patient_id, {
             "consent": ("Consent", [("patient", ref)]),
-            "teams": ("CareTeam", [("patient", ref)]),
-            "requests": ("ServiceRequest", [("subject", ref), ("status", "active")]),
-            "coverage": ("Coverage", [("beneficiary", ref)]),
-        })
+            "teams": ("CareTeam", [("patient", ref), *_WITH_MEMBERS]),
+            "requests": ("ServiceRequest", [("subject", ref), ("status", "active"), *_WITH_REQUESTER]),
+            "coverage": ("Coverage", [("beneficiary", ref), ("_include", "Coverage:payor")]),
+            # Only for its _include: the registered GP comes in the same round as the rest.
+            "gp": ("Patient", [("_id", patient_id), *_WITH_GP]),
+        }, providers)
         patient, today = got["patient"], self._today()
         needed = relation_references(patient, got["teams"], got["requests"])
         needed |= references(p for c in got["coverage"] for p in dicts(c.get("payor")))
-        directory = self._directory(needed)
+        directory = self._directory(needed, providers)
         try:
             base = summary(patient, has_consent(got["consent"], self.settings, today),
                            relations(patient, got["teams"], got["requests"], directory, self.settings, today),
@@ -451,10 +501,13 @@ class FhirConnector:
 
     def list_medication(self, patient_id) -> Sequence[Medication]:
         ref = f"Patient/{patient_id}"
-        got = self._for_patient(patient_id, {"requests": ("MedicationRequest", [("subject", ref)]),
-                                             "statements": ("MedicationStatement", [("subject", ref)])})
+        included: dict[str, dict] = {}
+        got = self._for_patient(patient_id, {
+            "requests": ("MedicationRequest", [("subject", ref), ("_include", "MedicationRequest:medication")]),
+            "statements": ("MedicationStatement", [("subject", ref), ("_include", "MedicationStatement:medication")]),
+        }, included)
         items = got["requests"] + got["statements"]
-        medications = self._by_ids(r for r in (record.medication_reference(i) for i in items) if r)
+        medications = self._by_ids((r for r in (record.medication_reference(i) for i in items) if r), included)
         today = self._today()
         mapped = map_each(items, lambda i: record.medication(i, medications, today), "medication")
         order = list(MedicationCategory)
@@ -558,13 +611,16 @@ class FhirConnector:
     # ================================================================== results
 
     def list_lab_results(self, patient_id, include_gp_orders: bool = False):
-        got = self._for_patient(patient_id, {"items": ("Observation", [("subject", f"Patient/{patient_id}"),
-                                                                       ("category", "laboratory")])})
+        # The orders and their requesters come with the observations (one round, not three).
+        included: dict[str, dict] = {}
+        got = self._for_patient(patient_id, {"items": ("Observation", [
+            ("subject", f"Patient/{patient_id}"), ("category", "laboratory"),
+            ("_include", "Observation:based-on"), ("_include:iterate", "ServiceRequest:requester")])}, included)
         observations = [o for o in got["items"] if results.is_lab(o)]
         request_refs = references(b for o in observations for b in dicts(o.get("basedOn")))
-        requests = self._by_ids(r for r in request_refs if r.startswith("ServiceRequest/"))
+        requests = self._by_ids((r for r in request_refs if r.startswith("ServiceRequest/")), included)
         requesters = references(q.get("requester") for q in requests.values())
-        roles = self._by_ids(r for r in requesters if r.startswith("PractitionerRole/"))
+        roles = self._by_ids((r for r in requesters if r.startswith("PractitionerRole/")), included)
         panels = results.panel_names(observations)
 
         def gp_ordered(observation: dict) -> bool:
@@ -581,17 +637,26 @@ class FhirConnector:
                             lambda m: m.measured_at, extra=[("category", "vital-signs")])
 
     def _diagnostic_reports(self, patient_id):
-        got = self._for_patient(patient_id, {"items": ("DiagnosticReport", [("subject", f"Patient/{patient_id}")])})
+        # What the reports link to comes in the same answer (``_include``), and the patient's
+        # imaging studies (no DiagnosticReport search parameter names them) from a search
+        # beside it: one round where the server supports both.
+        ref = f"Patient/{patient_id}"
+        included: dict[str, dict] = {}
+        got = self._for_patient(patient_id, {
+            "items": ("DiagnosticReport", [("subject", ref), *_REPORT_LINKS]),
+            "studies": ("ImagingStudy", [("subject", ref)]),
+        }, included)
+        included.update(_by_reference(got["studies"]))
         reports_ = got["items"]
         refs = set()
         for report in reports_:
             for key in ("result", "specimen", "imagingStudy", "basedOn"):
                 refs |= {reference(r) for r in dicts(report.get(key))}
             refs |= {reference(get(m, "link")) for m in dicts(report.get("media"))}
-        linked = self._by_ids(r for r in refs if r)
+        linked = self._by_ids((r for r in refs if r), included)
         members = {reference(m) for o in linked.values() if o.get("resourceType") == "Observation"
                    for m in dicts(o.get("hasMember"))}
-        linked.update(self._by_ids(r for r in members - set(linked) if r))
+        linked.update(self._by_ids((r for r in members - set(linked) if r), included))
         return reports_, linked
 
     def list_microbiology(self, patient_id):
