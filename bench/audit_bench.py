@@ -5,6 +5,7 @@ processes, and `verify` time on a long chain, on SQLite and PostgreSQL.
     .venv/bin/python bench/audit_bench.py --writers 8 --appends 500 --verify-records 1000000
     .venv/bin/python bench/audit_bench.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
     .venv/bin/python bench/audit_bench.py --long-chain --big 5000000   # routine verify, export by BSN
+    .venv/bin/python bench/audit_bench.py --lists 10,50                # record_all of a list, per record
 
 ``--long-chain`` loads a chain with COPY (hashes and signed writer checkpoints by the portal's
 own code), signs a verified checkpoint at its end, appends ``--new`` records, and compares a
@@ -35,7 +36,7 @@ from sqlalchemy import create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from portal import migrations
-from portal.audit import Action, AuditEvent, record
+from portal.audit import Action, AuditEvent, record, record_all
 from portal.audit.chain import GENESIS_HASH, canonical_details, record_hash
 from portal.audit.checkpoints import VERIFIED, Checkpoints, new_key_pair
 from portal.audit.inzagelog import access_log
@@ -106,6 +107,36 @@ def bench_appends(url: str, writers: int, appends: int, rate: float = 0) -> dict
         "cpu_ms_per_append": cpu / len(latencies) * 1000,
         "chain_intact": intact,
     }
+
+
+def bench_lists(url: str, size: int, lists: int) -> dict:
+    """``record_all`` of ``lists`` lists of ``size`` records, one after the other in this
+    process, as ``audit_list`` writes a search result: CPU and wall time per record."""
+    database = Database(url)
+    tenant = f"bench{uuid.uuid4().hex[:8]}"
+    record_all([_event(tenant, 0, -1)], database)  # head, connection and prepared statements outside the figure
+    for _ in range(3):
+        record_all([_event(tenant, 0, n) for n in range(size)], database)
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
+    for _ in range(lists):
+        record_all([_event(tenant, 0, n) for n in range(size)], database)
+    cpu, wall = time.process_time() - cpu_started, time.perf_counter() - wall_started
+    intact = verify_chain(database, tenant).intact
+    database.dispose()
+    records = size * lists
+    return {"size": size, "lists": lists, "cpu_ms_per_record": cpu / records * 1000,
+            "ms_per_list": wall / lists * 1000, "chain_intact": intact}
+
+
+def run_lists(label: str, url: str, sizes: list[int], lists: int) -> None:
+    database = Database(url)
+    migrations.upgrade(database)
+    database.dispose()
+    print(f"\n== {label} ==")
+    for size in sizes:
+        r = bench_lists(url, size, lists)
+        print(f"record_all of a list of {size}: {r['lists']} lists, client CPU {r['cpu_ms_per_record']:.3f} ms/record, "
+              f"{r['ms_per_list']:.2f} ms/list (wall); chain intact: {r['chain_intact']}")
 
 
 def bulk_chain(database: Database, tenant: str, count: int, batch: int = 20_000) -> None:
@@ -316,7 +347,23 @@ def main() -> None:
     parser.add_argument("--new", type=int, default=10_000, help="records appended after its verified checkpoint")
     parser.add_argument("--small", type=int, default=100_000, help="records of the chain the export is compared to")
     parser.add_argument("--entries", type=int, default=500, help="accesses to the exported patient in each chain")
+    parser.add_argument("--lists", default="",
+                        help="instead: record_all of lists of these sizes (comma-separated), per record")
+    parser.add_argument("--list-count", type=int, default=200, help="lists appended per size")
     args = parser.parse_args()
+    if args.lists:
+        sizes = [int(size) for size in args.lists.split(",")]
+        if not args.skip_sqlite:
+            with tempfile.TemporaryDirectory() as folder:
+                run_lists("SQLite (WAL, synchronous=NORMAL)", f"sqlite:///{Path(folder) / 'bench.sqlite'}", sizes,
+                          args.list_count)
+        if args.postgres:
+            url, drop = _fresh_postgres(args.postgres)
+            try:
+                run_lists("PostgreSQL", url, sizes, args.list_count)
+            finally:
+                drop()
+        return
     if args.long_chain:
         url, drop = _fresh_postgres(args.postgres)
         try:

@@ -8,6 +8,7 @@ writers in any number of processes take turns and the chain never forks. The pri
 """
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 
@@ -66,6 +67,43 @@ RETURNING appended.seq, appended.record_hash""")
 # 20 parameters on every append; the driver needs none of it (psycopg prepares the
 # statement on the server after a few executions on a connection).
 _APPEND_PG_SQL = re.sub(r"(?<!:):([a-z_0-9]+)", r"%(\1)s", _APPEND_PG.text)
+# PostgreSQL: the records of a list (record_all of several events) as ONE statement, so a
+# search result of N patients costs a constant number of round trips (BEGIN, this, the
+# head's advances, COMMIT) instead of BEGIN, N appends, COMMIT. The head is locked as in
+# _APPEND_PG; the events come as one JSON array parameter (element n: the n-th event's
+# record columns and canonical parts; psycopg's text[] dumping cost more CPU than the
+# rest of the append together, json.dumps almost none). The hashes are chained by a recursive CTE,
+# each finished exactly as _APPEND_PG finishes one, so a list is the chain N single appends
+# at that instant would write. All records of a list take one time, taken after the lock.
+# The head is not advanced here: the database lets it advance only one record per UPDATE
+# (migration 0002's trigger), and a statement can update a row only once; _record advances
+# it with one executemany, which psycopg sends as one pipeline (one round trip). No head
+# yet: no rows come back and the records are appended by _append instead.
+_APPEND_LIST_PG = text(f"""
+WITH RECURSIVE head AS (
+    SELECT seq, record_hash FROM {_heads.name} WHERE tenant_id = :tenant_id FOR UPDATE
+), stamp AS (
+    SELECT now_at, to_char(now_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now_text
+    FROM (SELECT clock_timestamp() AS now_at FROM head) AS locked
+), input AS (
+    SELECT n, entry FROM json_array_elements(CAST(:rows AS json)) WITH ORDINALITY AS element(entry, n)
+), chain(n, seq, prev_hash, digest) AS (
+    SELECT CAST(0 AS bigint), seq, CAST(NULL AS text), CAST(record_hash AS text) FROM head
+    UNION ALL
+    SELECT chain.n + 1, chain.seq + 1, chain.digest, encode(sha256(convert_to(
+        (input.entry->>'p0') || stamp.now_text || (input.entry->>'p1') || chain.digest || (input.entry->>'p2')
+        || (chain.seq + 1)::text || (input.entry->>'p3'), 'UTF8')), 'hex')
+    FROM chain JOIN input ON input.n = chain.n + 1 CROSS JOIN stamp
+), appended AS (
+    INSERT INTO {_log.name} (tenant_id, seq, prev_hash, occurred_at, record_hash, {", ".join(_RECORD_COLUMNS)})
+    SELECT :tenant_id, chain.seq, chain.prev_hash, stamp.now_at, chain.digest,
+           {", ".join(f"input.entry->>'{c}'" for c in _RECORD_COLUMNS)}
+    FROM chain JOIN input ON input.n = chain.n CROSS JOIN stamp
+    RETURNING seq, record_hash, occurred_at
+)
+SELECT seq, record_hash, occurred_at FROM appended ORDER BY seq""")
+_APPEND_LIST_PG_SQL = re.sub(r"(?<!:):([a-z_0-9]+)", r"%(\1)s", _APPEND_LIST_PG.text)
+_json_rows = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _CREATE_HEAD = per_dialect(lambda dialect: dialect.insert(_heads).on_conflict_do_nothing(index_elements=["tenant_id"]))
 
 
@@ -92,8 +130,10 @@ def record(event: AuditEvent, database: Database | None = None) -> None:
 def record_all(events: list[AuditEvent], database: Database | None = None) -> None:
     """Append ``events`` (all of one tenant) and commit before returning: all are written,
     in order, or none (``AuditWriteError``). A list that shows many patients locks the chain
-    head once, not once per patient. On PostgreSQL a single event is one autocommit
-    statement (the server locks the head, hashes and appends)."""
+    head once, not once per patient, and all its records carry one time (taken under the
+    lock). On PostgreSQL a single event is one autocommit statement (the server locks the
+    head, hashes and appends); several are one transaction of a constant 4 round trips
+    (``_APPEND_LIST_PG``, the head's advances as one executemany)."""
     _record(events, database, None)
 
 
@@ -138,8 +178,9 @@ def _record(events: list[AuditEvent], database: Database | None, companion: tupl
         if not appended:
             with database.engine.connect() as conn:
                 try:
-                    appended = [_append_in(conn, database.dialect, event, system)
-                                for event, system in zip(events, systems)]
+                    appended = _append_list_pg(conn, events, systems) if database.dialect == "postgresql" else []
+                    if not appended:
+                        appended = _append(conn, events, systems)
                     if companion is not None:
                         conn.execute(companion[0], companion[1])
                     conn.commit()
@@ -175,19 +216,31 @@ def _anchor(database: Database, tenant_id: str, seq: int, digest: str) -> None:
         checkpoints.after_append(tenant_id, seq, digest)
 
 
-def _append_in(conn: Connection, dialect: str, event: AuditEvent, system: str) -> tuple[int, str]:
-    """Append in the open transaction: on PostgreSQL one statement (the head stays locked
-    by this transaction until it ends), elsewhere lock, insert, advance."""
-    if dialect == "postgresql":
-        row = conn.exec_driver_sql(_APPEND_PG_SQL, _statement_values(event, system)).first()
-        if row is not None:
-            return row[0], row[1]
-    return _append(conn, event, system)
-
-
 def _statement_values(event: AuditEvent, system: str) -> dict:
     fields = _fields(event, system)
     return {**fields, **{f"p{n}": part for n, part in enumerate(canonical_parts(fields))}}
+
+
+def _append_list_pg(conn: Connection, events: list[AuditEvent], systems: list[str]) -> list[tuple[int, str]]:
+    """Append ``events`` in the open transaction with ``_APPEND_LIST_PG`` and advance the
+    head over them (one executemany); [] when the tenant has no head yet (nothing written)."""
+    rows = conn.exec_driver_sql(_APPEND_LIST_PG_SQL, _list_values(events, systems)).all()
+    if rows:
+        _advance(conn, events[0].tenant_id, [(seq, digest) for seq, digest, _at in rows], rows[0][2])
+    return [(seq, digest) for seq, digest, _at in rows]
+
+
+def _advance(conn: Connection, tenant_id: str, appended: list[tuple[int, str]], at: datetime) -> None:
+    """Advance the locked head over ``appended``, one record per UPDATE (the database's
+    trigger refuses a head that skips records) in one executemany."""
+    conn.execute(_ADVANCE_HEAD, [{"head_tenant": tenant_id, "head_seq": seq, "head_hash": digest, "head_time": at}
+                                 for seq, digest in appended])
+
+
+def _list_values(events: list[AuditEvent], systems: list[str]) -> dict:
+    """``_APPEND_LIST_PG``'s parameters: the tenant and the events as a JSON array."""
+    rows = [_statement_values(event, system) for event, system in zip(events, systems)]
+    return {"tenant_id": events[0].tenant_id, "rows": _json_rows.encode(rows)}
 
 
 def _fields(event: AuditEvent, system: str) -> dict:
@@ -229,15 +282,21 @@ def _lock_head(conn: Connection, tenant_id: str) -> tuple[int, str]:
     return row.seq, row.record_hash
 
 
-def _append(conn: Connection, event: AuditEvent, system: str) -> tuple[int, str]:
-    """Append in the open transaction (head locked first); returns (seq, record hash)."""
-    last_seq, last_hash = _lock_head(conn, event.tenant_id)
+def _append(conn: Connection, events: list[AuditEvent], systems: list[str]) -> list[tuple[int, str]]:
+    """Append ``events`` in the open transaction: lock the head once, chain the hashes here,
+    insert all records in one executemany and advance the head in another. Returns (seq, record
+    hash) of each, in order."""
+    tenant_id = events[0].tenant_id
+    last_seq, last_hash = _lock_head(conn, tenant_id)
     # The time is taken while holding the lock, so times never go backwards along a
-    # chain (unless the clock itself does).
+    # chain (unless the clock itself does); one time for a whole list, as on PostgreSQL.
     now = datetime.now(timezone.utc)
-    fields = {**_fields(event, system), "seq": last_seq + 1, "prev_hash": last_hash, "occurred_at": now}
-    digest = record_hash(fields)
-    conn.execute(_INSERT_RECORD, {**fields, "record_hash": digest})
-    conn.execute(_ADVANCE_HEAD, {"head_tenant": event.tenant_id, "head_seq": fields["seq"], "head_hash": digest,
-                                 "head_time": now})
-    return fields["seq"], digest
+    rows = []
+    for event, system in zip(events, systems):
+        fields = {**_fields(event, system), "seq": last_seq + 1, "prev_hash": last_hash, "occurred_at": now}
+        last_seq, last_hash = fields["seq"], record_hash(fields)
+        rows.append({**fields, "record_hash": last_hash})
+    conn.execute(_INSERT_RECORD, rows)
+    appended = [(row["seq"], row["record_hash"]) for row in rows]
+    _advance(conn, tenant_id, appended, now)
+    return appended
