@@ -30,6 +30,9 @@ class Action(str, enum.Enum):
     EMERGENCY_ACCESS = "emergency_access"
     DEATH_NOTIFICATION = "death_notification"
     ORDER = "order"
+    #: A change hospital staff made in the portal's own records from the back office (a
+    #: noodprocedure verdict, a deactivated account, a processed death notification).
+    CHANGE = "change"
     ACCESS_DENIED = "access_denied"
 
     def __str__(self) -> str:

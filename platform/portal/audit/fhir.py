@@ -21,7 +21,8 @@ from .inzagelog import AccessLogEntry
 BSN_SYSTEM = "http://fhir.nl/fhir/NamingSystem/bsn"
 UZI_ROLE_SYSTEM = "urn:oid:2.16.840.1.113883.2.4.15.111"
 ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
-FHIR_ACTIONS = {Action.SEARCH: "E", Action.LISTED: "E", Action.DEATH_NOTIFICATION: "C", Action.ORDER: "C"}
+FHIR_ACTIONS = {Action.SEARCH: "E", Action.LISTED: "E", Action.DEATH_NOTIFICATION: "C", Action.ORDER: "C",
+                Action.CHANGE: "U"}
 
 
 def audit_event(entry: AccessLogEntry, bsn: str, hospital: str, system: str) -> dict:

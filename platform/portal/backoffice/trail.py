@@ -3,10 +3,9 @@ roles), what (``task``, a stable code, and ``data`` in Dutch), which patient or 
 
 Staff records carry no UZI number and ``system`` = ``STAFF_SYSTEM``, so the patient's
 inzagelog (accesses by providers outside the hospital) and the log review's provider signals
-never count them, while the log review can search them. The audit package's actions have no
-"change" kind: a change a staff member submits (a verdict, a deactivation) is written as
-``Action.ORDER`` ("ingediend") with the change in ``task``; reads are ``VIEW``/``LISTED``,
-searches ``SEARCH``, files ``EXPORT``.
+never count them, while the log review can search them. A change a staff member submits (a
+verdict, a deactivation) is ``Action.CHANGE`` with the change in ``task``; reads are
+``VIEW``/``LISTED``, searches ``SEARCH``, files ``EXPORT``.
 """
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from ..audit.writer import record_all
 
 STAFF_SYSTEM = "beheeromgeving"
 #: The NEN 7513 action of a change submitted by staff (see the module docstring).
-CHANGE = Action.ORDER
+CHANGE = Action.CHANGE
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_the_privacy_officer_judges_a_noodprocedure(browser, staff_sso, bo_platf
     with bo_platform.database.session() as session:
         verdict = session.scalars(select(AuditRecord).where(
             AuditRecord.tenant_id == "zgt", AuditRecord.system == STAFF_SYSTEM,
-            AuditRecord.patient_number == number, AuditRecord.action == "order")).one()
+            AuditRecord.patient_number == number, AuditRecord.action == "change")).one()
     details = json.loads(verdict.details)
     assert (details["task"], details["verdict"], verdict.patient_bsn) == ("emergency.verdict", "unjustified",
                                                                           "999990019")

@@ -78,7 +78,7 @@ def test_a_death_notification_is_processed_by_the_application_manager(browser, s
         assert row.processed_by == "Anna Beheer" and row.processed_outcome == "rejected"
         assert row.processed_remark == "Patiënt heeft vandaag de poli bezocht" and row.processed_at is not None
     audited = _staff_records(bo_platform.database, "deaths.process")[0]
-    assert audited.action == "order" and json.loads(audited.details)["outcome"] == "rejected"
+    assert audited.action == "change" and json.loads(audited.details)["outcome"] == "rejected"
     assert audited.patient_number == shown.patient_number
     after = browser.at(HOST, f"/overlijdensmeldingen/{open_id}").get_data(as_text=True)
     assert "Afgewezen" in after and "Melding verwerken" not in after
