@@ -6,8 +6,6 @@ reachable through another's host. The feature modules are wired in ``_wire_featu
 """
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +32,7 @@ from .printing import views as printing_views
 from .record import views as record_views
 from .results import views as results_views
 from .search import views as search_views
-from .settings import SettingsError
+from .settings import session_key
 from .tenants import TenantConfig
 from .worklist import events as worklist_events
 from .worklist import views as worklist_views
@@ -45,21 +43,9 @@ if TYPE_CHECKING:
 PACKAGE_DIR = Path(__file__).parent
 
 def _secret_key(tenant: TenantConfig, platform: "Platform") -> str:
-    if tenant.secret_key_env and os.environ.get(tenant.secret_key_env):
-        return os.environ[tenant.secret_key_env]
-    if platform.settings.production:
-        raise SettingsError(
-            f"tenant '{tenant.id}': set secret_key_env in tenant.yaml and that environment variable "
-            "(a random value of at least 32 characters)")
-    # Development and tests: a random key per tenant, kept in the instance folder so that
-    # sessions survive a restart of the development server.
-    path = platform.settings.instance_dir / "secrets" / f"{tenant.id}.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return session_key(tenant.secret_key_env, platform.settings, f"{tenant.id}.key",
+                       f"tenant '{tenant.id}': set secret_key_env in tenant.yaml and that environment variable "
+                       "(a random value of at least 32 characters)")
 
 
 def create_app(tenant: TenantConfig, platform: "Platform") -> Flask:

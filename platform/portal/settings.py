@@ -6,6 +6,7 @@ that belong to the deployment as a whole.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,3 +108,21 @@ def _browser_at_hap(environment: str, override: bool | None) -> bool:
         raise SettingsError("PORTAL_DEV_HAP=1 makes this machine a huisartsenpost: it is for PORTAL_ENV=development "
                             "only; remove it from the service's environment")
     return wanted and environment == "development"
+
+
+def session_key(env_name: str | None, settings: "Settings", file_name: str, refusal: str) -> str:
+    """A Flask app's session key: the value of the environment variable ``env_name``; in
+    production, without it, ``SettingsError(refusal)``. In development and tests a random key
+    kept in ``instance/secrets/<file_name>`` (owner-only), so sessions survive a restart of
+    the development server."""
+    if env_name and os.environ.get(env_name):
+        return os.environ[env_name]
+    if settings.production:
+        raise SettingsError(refusal)
+    path = settings.instance_dir / "secrets" / file_name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -7,8 +7,6 @@ check and the security headers with the tenant's portal.
 """
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +18,7 @@ from .. import context
 from ..clock import HospitalClock
 from ..core import formatting
 from ..core.security import TrustedProxyFix
-from ..settings import SettingsError
+from ..settings import SettingsError, session_key
 from ..tenants import TenantConfig
 from ..web import headers, origin
 from . import (
@@ -41,19 +39,9 @@ PORTAL_DIR = Path(__file__).resolve().parents[1]
 
 
 def _secret_key(tenant: TenantConfig, platform: "Platform") -> str:
-    name = tenant.backoffice.secret_key_env
-    if name and os.environ.get(name):
-        return os.environ[name]
-    if platform.settings.production:
-        raise SettingsError(f"tenant '{tenant.id}': set backoffice.secret_key_env and that environment variable "
-                            "(a random value of at least 32 characters, not the portal's own)")
-    path = platform.settings.instance_dir / "secrets" / f"{tenant.id}-backoffice.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return session_key(tenant.backoffice.secret_key_env, platform.settings, f"{tenant.id}-backoffice.key",
+                       f"tenant '{tenant.id}': set backoffice.secret_key_env and that environment variable "
+                       "(a random value of at least 32 characters, not the portal's own)")
 
 
 def check_hostnames(tenants: list[TenantConfig]) -> None:
